@@ -1,0 +1,10 @@
+"""NumPy reference implementations: from scratch, with explicit backward passes.
+
+Sub-packages mirror PyTorch: ``functional`` (``torch.nn.functional``), ``nn``
+(``torch.nn``), ``autograd`` (a minimal reverse-mode engine for teaching), ``models``
+(models torch has no class for). Importing this package never imports torch.
+"""
+
+from dlref.numpy import autograd, functional, models, nn
+
+__all__ = ["autograd", "functional", "models", "nn"]

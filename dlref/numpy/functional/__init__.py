@@ -1,0 +1,18 @@
+"""Functions mirroring ``torch.nn.functional``; each op ``f`` has ``f_backward``.
+
+Convention: ``f_backward(grad_output, *inputs, **same_keywords_as_f)`` returns the
+gradient for each array input of ``f``, in order (one array when there is one input).
+"""
+
+from dlref.numpy.functional.activation import (elu, elu_backward, gelu, gelu_backward, leaky_relu,
+                                               leaky_relu_backward, log_softmax, log_softmax_backward,
+                                               relu, relu_backward, sigmoid, sigmoid_backward, silu,
+                                               silu_backward, softmax, softmax_backward, tanh,
+                                               tanh_backward)
+from dlref.numpy.functional.linear import linear, linear_backward
+from dlref.numpy.functional.loss import (binary_cross_entropy, binary_cross_entropy_backward,
+                                         binary_cross_entropy_with_logits,
+                                         binary_cross_entropy_with_logits_backward, cross_entropy,
+                                         cross_entropy_backward, huber_loss, huber_loss_backward, l1_loss,
+                                         l1_loss_backward, mse_loss, mse_loss_backward, nll_loss,
+                                         nll_loss_backward)

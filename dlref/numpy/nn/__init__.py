@@ -1,0 +1,16 @@
+"""Layers with the interface of ``torch.nn``, each with an explicit ``backward``."""
+
+from dlref.numpy.nn import init, utils
+from dlref.numpy.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from dlref.numpy.nn.container import Flatten, Sequential
+from dlref.numpy.nn.linear import Linear
+from dlref.numpy.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
+                                 MSELoss, NLLLoss)
+from dlref.numpy.nn.module import Module, Parameter
+
+__all__ = [
+    "Parameter", "Module", "Sequential", "Flatten", "Linear",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU",
+    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "init", "utils",
+]

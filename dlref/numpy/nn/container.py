@@ -1,0 +1,91 @@
+"""`Sequential` and `Flatten`: chaining layers, forward and backward."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from dlref.numpy.nn.module import Module
+
+
+class Sequential(Module):
+    """Layers applied one after the other; ``backward`` runs them in reverse.
+
+    Forward: ``x -> m0(x) -> m1(...) -> ...``. Backward is the chain rule read right to left:
+    the gradient for each layer's input is the gradient for the previous layer's output.
+
+    Arguments:
+        *modules: the layers, or a single ``OrderedDict`` of named layers (as in torch).
+
+    PyTorch equivalent: ``torch.nn.Sequential`` (same ``state_dict`` keys: ``"0.weight"``, ...).
+    """
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in items:
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential takes dlref.numpy.nn modules, got {type(module).__name__} at {name!r}")
+            setattr(self, name, module)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, index):
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            names = list(self._modules)[index]
+            return Sequential(OrderedDict((n, self._modules[n]) for n in names))
+        return modules[index]
+
+    def append(self, module: Module) -> "Sequential":
+        setattr(self, str(len(self)), module)
+        return self
+
+    def forward(self, input):
+        for module in self:
+            input = module(input)
+        return input
+
+    def backward(self, grad_output):
+        for module in reversed(list(self)):
+            grad_output = module.backward(grad_output)
+        return grad_output
+
+
+class Flatten(Module):
+    """Flatten dimensions ``start_dim`` to ``end_dim`` into one: ``(N, C, H, W) -> (N, C*H*W)``.
+
+    PyTorch equivalent: ``torch.nn.Flatten(start_dim=1, end_dim=-1)``.
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, input: np.ndarray) -> np.ndarray:
+        ndim = max(input.ndim, 1)
+        start = self.start_dim % ndim
+        end = self.end_dim % ndim
+        if start > end:
+            raise ValueError(
+                f"start_dim ({self.start_dim}) must come before end_dim ({self.end_dim}) for input of shape {input.shape}"
+            )
+        self._save(input_shape=input.shape)
+        new_shape = input.shape[:start] + (-1,) + input.shape[end + 1:]  # (N, C*H*W) for the defaults
+        return input.reshape(new_shape)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        input_shape = self._saved("input_shape")
+        return grad_output.reshape(input_shape)  # undo the reshape: gradients flow unchanged
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,0 +1,7 @@
+"""``torch.nn.Module`` layers written from tensor primitives, with torch's parameter names."""
+
+from dlref.torch.nn import utils
+from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from dlref.torch.nn.linear import Linear
+from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                                 NLLLoss)
