@@ -4,3 +4,23 @@ from dlref.torch.functional.activation import elu, gelu, leaky_relu, log_softmax
 from dlref.torch.functional.linear import linear
 from dlref.torch.functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                                          huber_loss, l1_loss, mse_loss, nll_loss)
+
+__all__ = [
+    "elu",
+    "gelu",
+    "leaky_relu",
+    "log_softmax",
+    "relu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "tanh",
+    "linear",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+]

@@ -5,3 +5,24 @@ from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Si
 from dlref.torch.nn.linear import Linear
 from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                                  NLLLoss)
+
+__all__ = [
+    "Linear",
+    "Sigmoid",
+    "Tanh",
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "LogSoftmax",
+    "GELU",
+    "SiLU",
+    "ELU",
+    "MSELoss",
+    "L1Loss",
+    "HuberLoss",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "utils",
+]

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Set up everything dlref needs on a fresh machine, idempotently:
+#   1. the virtual environment .venv with dlref (editable) and its torch, docs and test extras,
+#      torch pinned to the CPU build by scripts/constraints.txt;
+#   2. the site's front-end assets (MathJax, Mermaid) from npm at the versions pinned in
+#      assets/package-lock.json, into assets/node_modules (served by the site, not committed);
+#   3. Debian's Chromium for the browser tests (only with --browser; needs root or sudo).
+# Each step is skipped when it is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_browser=0
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=1 ;;
+    *) echo "usage: scripts/setup.sh [--browser]" >&2; exit 2 ;;
+  esac
+done
+
+python=${PYTHON:-python3}
+stamp=.venv/.dlref-installed
+deps_hash=$(cat pyproject.toml scripts/constraints.txt | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$deps_hash" ]; then
+  echo "== Python environment (.venv)"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -c scripts/constraints.txt -e ".[torch,docs,test]"
+  echo "$deps_hash" > "$stamp"
+fi
+
+if [ ! -f assets/node_modules/.package-lock.json ] || [ assets/package-lock.json -nt assets/node_modules/.package-lock.json ]; then
+  echo "== Front-end assets (npm ci in assets/)"
+  (cd assets && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "== Chromium (Debian package) for the browser tests"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+fi
