@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The site built with ``mkdocs build --strict`` (any warning fails the build)."""
+    """The site built with ``mkdocs build --strict`` (any warning fails the build).
+
+    Set ``DLREF_SITE_DIR`` to test an already built site instead (while working on the
+    browser tests); the suite itself always builds.
+    """
+    if os.environ.get("DLREF_SITE_DIR"):
+        return Path(os.environ["DLREF_SITE_DIR"])
     site = tmp_path_factory.mktemp("site")
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true", MPLBACKEND="Agg")
     result = subprocess.run(

@@ -101,8 +101,8 @@ def test_mermaid_diagram_renders(browser, site_url):
 def test_search_finds_softmax(browser, site_url):
     visit = Visit(browser, f"{site_url}/")
     page = visit.page
-    page.click("label.md-search__icon")
-    page.fill("input.md-search__input", "softmax")
+    page.click("input.md-search__input")  # on a desktop-width window the search box is in the header
+    page.keyboard.type("softmax")
     page.wait_for_selector(".md-search-result__item", timeout=20_000)
     titles = page.locator(".md-search-result__item").all_inner_texts()
     assert any("softmax" in t.lower() for t in titles), titles

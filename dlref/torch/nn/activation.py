@@ -1,39 +1,162 @@
-"""Activation modules from torch primitives (STUB: being written; replace this file entirely)."""
+"""Activation layers as ``torch.nn.Module`` subclasses over `dlref.torch.functional.activation`.
+
+Names, arguments, defaults and ``repr`` follow ``torch.nn``. Differences: ``Softmax`` and
+``LogSoftmax`` default to ``dim=-1`` (torch's ``dim=None`` is deprecated); ``inplace`` is
+accepted for signature compatibility but the computation is out of place.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from dlref._checks import check_choice, check_real
+from dlref.numpy.functional.activation import _check_dim_type
+from dlref.torch.functional import activation as F
 
 
-class Sigmoid:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('Sigmoid is being written')
+def _check_inplace(inplace) -> None:
+    if not isinstance(inplace, bool):
+        raise TypeError(f"inplace must be a bool, got {type(inplace).__name__}")
 
-class Tanh:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('Tanh is being written')
 
-class ReLU:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('ReLU is being written')
+class Sigmoid(torch.nn.Module):
+    """Stable logistic sigmoid, elementwise. PyTorch equivalent: ``torch.nn.Sigmoid``."""
 
-class LeakyReLU:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('LeakyReLU is being written')
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.sigmoid(input)
 
-class Softmax:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('Softmax is being written')
 
-class LogSoftmax:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('LogSoftmax is being written')
+class Tanh(torch.nn.Module):
+    """Hyperbolic tangent from exponentials, elementwise. PyTorch equivalent: ``torch.nn.Tanh``."""
 
-class GELU:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('GELU is being written')
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.tanh(input)
 
-class SiLU:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('SiLU is being written')
 
-class ELU:
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('ELU is being written')
+class ReLU(torch.nn.Module):
+    """max(0, x), elementwise. PyTorch equivalent: ``torch.nn.ReLU`` (``inplace`` accepted, out of place)."""
 
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        _check_inplace(inplace)
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.relu(input)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class LeakyReLU(torch.nn.Module):
+    """x for x > 0, negative_slope * x otherwise. PyTorch equivalent: ``torch.nn.LeakyReLU``.
+
+    ``inplace=True`` with a negative ``negative_slope`` is rejected (torch cannot
+    backpropagate through that combination).
+    """
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        check_real("negative_slope", negative_slope)
+        _check_inplace(inplace)
+        if inplace and negative_slope < 0:
+            raise ValueError(
+                f"negative_slope must be >= 0 when inplace=True (torch's in-place backward "
+                f"rejects a negative slope), got {negative_slope}"
+            )
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"negative_slope={self.negative_slope}{inplace}"
+
+
+class ELU(torch.nn.Module):
+    """x for x > 0, alpha (e^x - 1) otherwise. PyTorch equivalent: ``torch.nn.ELU``.
+
+    ``inplace=True`` with a negative ``alpha`` is rejected (torch cannot backpropagate
+    through that combination).
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        check_real("alpha", alpha)
+        _check_inplace(inplace)
+        if inplace and alpha < 0:
+            raise ValueError(
+                f"alpha must be >= 0 when inplace=True (torch's in-place backward rejects a "
+                f"negative alpha), got {alpha}"
+            )
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"alpha={self.alpha}{inplace}"
+
+
+class SiLU(torch.nn.Module):
+    """x sigma(x), elementwise. PyTorch equivalent: ``torch.nn.SiLU`` (``inplace`` accepted, out of place)."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        _check_inplace(inplace)
+        self.inplace = inplace
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.silu(input)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class GELU(torch.nn.Module):
+    """x Phi(x), exact or with the tanh approximation. PyTorch equivalent: ``torch.nn.GELU``."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        check_choice("approximate", approximate, ("none", "tanh"))
+        self.approximate = approximate
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softmax(torch.nn.Module):
+    """Softmax along ``dim`` (default -1). PyTorch equivalent: ``torch.nn.Softmax``."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        _check_dim_type(dim)
+        self.dim = dim
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(torch.nn.Module):
+    """Log-softmax along ``dim`` (default -1). PyTorch equivalent: ``torch.nn.LogSoftmax``."""
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        _check_dim_type(dim)
+        self.dim = dim
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.log_softmax(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -1,0 +1,184 @@
+"""Activation functions from torch primitives: against torch's own ops, autograd gradcheck,
+extreme inputs, and proof that the mirrored op is never called."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from dlref.numpy import functional as NF
+from dlref.testing import assert_close
+from dlref.torch import functional as F
+
+ELEMENTWISE = {
+    "sigmoid": (lambda t: torch.sigmoid(t), st.just({})),
+    "tanh": (lambda t: torch.tanh(t), st.just({})),
+    "relu": (lambda t: TF.relu(t), st.just({})),
+    "leaky_relu": (lambda t, negative_slope=0.01: TF.leaky_relu(t, negative_slope),
+                   st.fixed_dictionaries({"negative_slope": st.floats(-2, 2)})),
+    "elu": (lambda t, alpha=1.0: TF.elu(t, alpha), st.fixed_dictionaries({"alpha": st.floats(-2, 3)})),
+    "silu": (lambda t: TF.silu(t), st.just({})),
+    "gelu": (lambda t, approximate="none": TF.gelu(t, approximate=approximate),
+             st.fixed_dictionaries({"approximate": st.sampled_from(["none", "tanh"])})),
+}
+NORMALIZING = {
+    "softmax": lambda t, dim: TF.softmax(t, dim),
+    "log_softmax": lambda t, dim: TF.log_softmax(t, dim),
+}
+ALL = list(ELEMENTWISE) + list(NORMALIZING)
+
+
+def arrays(min_dims=0, bound=30.0):
+    return hnp.arrays(np.float64, hnp.array_shapes(min_dims=min_dims, max_dims=4, min_side=0, max_side=6),
+                      elements=st.floats(-bound, bound))
+
+
+def forward_backward(fn, x, g, **kwargs):
+    xt = torch.tensor(x, requires_grad=True)
+    y = fn(xt, **kwargs)
+    y.backward(torch.tensor(g))
+    return y.detach(), xt.grad
+
+
+@pytest.mark.parametrize("name", list(ELEMENTWISE))
+@given(data=st.data())
+def test_elementwise_matches_torch(name, data):
+    reference, kwargs_strategy = ELEMENTWISE[name]
+    kwargs = data.draw(kwargs_strategy)
+    x = data.draw(arrays())
+    g = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10)))
+    y, grad = forward_backward(getattr(F, name), x, g, **kwargs)
+    y_ref, grad_ref = forward_backward(reference, x, g, **kwargs)
+    assert_close(y, y_ref)
+    assert_close(grad, grad_ref)
+
+
+@pytest.mark.parametrize("name", list(NORMALIZING))
+@given(data=st.data())
+def test_softmax_family_matches_torch(name, data):
+    x = data.draw(arrays())
+    size = max(x.ndim, 1)
+    dim = data.draw(st.integers(-size, size - 1))
+    g = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10)))
+    y, grad = forward_backward(getattr(F, name), x, g, dim=dim)
+    y_ref, grad_ref = forward_backward(NORMALIZING[name], x, g, dim=dim)
+    assert_close(y, y_ref)
+    assert_close(grad, grad_ref)
+
+
+@pytest.mark.parametrize("name", ALL)
+@given(x=arrays(min_dims=1, bound=50.0))
+def test_agrees_with_the_numpy_implementation(name, x):
+    g = np.cos(np.arange(x.size, dtype=np.float64)).reshape(x.shape)
+    y, grad = forward_backward(getattr(F, name), x, g)
+    assert_close(y, getattr(NF, name)(x))
+    assert_close(grad, getattr(NF, name + "_backward")(g, x))
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("sigmoid", {}), ("tanh", {}), ("relu", {}), ("leaky_relu", {"negative_slope": 0.2}),
+    ("elu", {"alpha": 0.7}), ("silu", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}),
+    ("softmax", {"dim": 1}), ("softmax", {"dim": 0}), ("log_softmax", {"dim": -1}), ("log_softmax", {"dim": 0}),
+])
+def test_autograd_gradcheck(name, kwargs):
+    gen = torch.Generator().manual_seed(0)
+    magnitude = 0.1 + 3 * torch.rand(3, 4, generator=gen, dtype=torch.float64)
+    sign = torch.where(torch.rand(3, 4, generator=gen) < 0.5, -1.0, 1.0).double()
+    x = (sign * magnitude).requires_grad_()  # away from the kinks at 0
+    fn = lambda t: getattr(F, name)(t, **kwargs)  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (x,))
+    if name not in ("relu", "leaky_relu"):  # their second derivative is 0 almost everywhere
+        assert torch.autograd.gradgradcheck(fn, (x,))
+
+
+def test_gradients_at_zero_follow_torch():
+    for name, kwargs in [("relu", {}), ("leaky_relu", {"negative_slope": 0.3}), ("elu", {"alpha": 2.0}),
+                         ("sigmoid", {}), ("tanh", {}), ("silu", {}), ("gelu", {})]:
+        reference = ELEMENTWISE[name][0]
+        _, grad = forward_backward(getattr(F, name), np.zeros(1), np.ones(1), **kwargs)
+        _, grad_ref = forward_backward(reference, np.zeros(1), np.ones(1), **kwargs)
+        assert_close(grad, grad_ref, msg=name)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("name", ALL)
+def test_extreme_inputs(name, dtype):
+    x = torch.tensor([-1e4, -1000.0, -40.0, 0.0, 40.0, 1000.0, 1e4], dtype=dtype, requires_grad=True)
+    y = getattr(F, name)(x)
+    y.backward(torch.ones_like(y))
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    assert torch.isfinite(y).all() and torch.isfinite(x.grad).all()
+    reference = NORMALIZING[name] if name in NORMALIZING else ELEMENTWISE[name][0]
+    xr = x.detach().clone().requires_grad_()
+    yr = reference(xr, dim=-1) if name in NORMALIZING else reference(xr)
+    yr.backward(torch.ones_like(yr))
+    assert_close(y, yr)
+    assert_close(x.grad, xr.grad)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_float32_matches_torch(name):
+    gen = torch.Generator().manual_seed(1)
+    x = 3 * torch.randn(4, 5, generator=gen)
+    g = torch.randn(4, 5, generator=gen)
+    y, grad = forward_backward(getattr(F, name), x.numpy(), g.numpy())
+    reference = (lambda t: NORMALIZING[name](t, -1)) if name in NORMALIZING else ELEMENTWISE[name][0]
+    y_ref, grad_ref = forward_backward(reference, x.numpy(), g.numpy())
+    assert y.dtype == torch.float32
+    assert_close(y, y_ref)
+    assert_close(grad, grad_ref)
+
+
+def test_mirrored_ops_are_never_called(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the mirrored op was called")
+
+    for module, names in [
+        (torch, ["sigmoid", "tanh", "relu", "softmax", "log_softmax", "erf"]),
+        (torch.special, ["expit", "softmax", "log_softmax"]),
+        (TF, ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "silu", "gelu", "softmax", "log_softmax"]),
+        (torch.Tensor, ["sigmoid", "tanh", "relu", "softmax", "log_softmax"]),
+    ]:
+        for name in names:
+            monkeypatch.setattr(module, name, forbidden)
+    x = torch.linspace(-3, 3, 7, dtype=torch.float64, requires_grad=True)
+    for name in ALL:
+        getattr(F, name)(x).sum().backward()
+    F.gelu(x, approximate="tanh").sum().backward()
+
+
+def test_softmax_degenerate_shapes_and_masking():
+    assert F.softmax(torch.tensor(3.0)).item() == 1.0
+    assert F.log_softmax(torch.tensor(3.0), dim=0).item() == 0.0
+    assert F.softmax(torch.zeros(2, 0)).shape == (2, 0)
+    x = torch.tensor([[0.0, -float("inf"), 1.0]], dtype=torch.float64, requires_grad=True)
+    y = F.softmax(x)
+    y.backward(torch.ones_like(y))
+    assert_close(y, TF.softmax(x.detach(), -1))
+    assert torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bad_inputs(name):
+    with pytest.raises(TypeError, match="input must be a torch.Tensor, got ndarray"):
+        getattr(F, name)(np.zeros(3))
+    with pytest.raises(TypeError, match="input must have a floating-point dtype"):
+        getattr(F, name)(torch.arange(3))
+
+
+def test_bad_keywords():
+    x = torch.zeros(2, 3)
+    for name in NORMALIZING:
+        with pytest.raises(ValueError, match=r"dim must be in \[-2, 1\] for a 2-D input, got 2"):
+            getattr(F, name)(x, dim=2)
+        with pytest.raises(TypeError, match="dim must be an int"):
+            getattr(F, name)(x, dim=None)
+    with pytest.raises(ValueError, match="approximate must be one of"):
+        F.gelu(x, approximate="erf")
+    with pytest.raises(TypeError, match="negative_slope must be a real number"):
+        F.leaky_relu(x, negative_slope=torch.tensor(0.1))
+    with pytest.raises(ValueError, match="alpha must not be NaN"):
+        F.elu(x, alpha=float("nan"))
