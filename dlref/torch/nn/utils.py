@@ -1,9 +1,163 @@
-"""Gradient clipping from torch primitives (STUB: being written; replace this file entirely)."""
+r"""Gradient clipping from tensor primitives: `clip_grad_norm_` and `clip_grad_value_`.
+
+Written with ``abs``, ``pow``, ``sum``, ``amax``, ``clamp`` and in-place ``mul_``; never
+calls ``torch.nn.utils.clip_grad_norm_``/``clip_grad_value_`` (the tests compare against
+them) nor ``torch.linalg.vector_norm``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import types
+import warnings
+from typing import Iterable
+
+import torch
+
+from dlref._checks import check_real
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
-def clip_grad_norm_(*args, **kwargs):
-    raise NotImplementedError('clip_grad_norm_ is being written')
+def _tensor_list(parameters) -> list[torch.Tensor]:
+    """``parameters`` as a list of tensors (a generator is consumed once); TypeError otherwise."""
+    if isinstance(parameters, torch.Tensor):
+        return [parameters]
+    if isinstance(parameters, torch.nn.Module):
+        raise TypeError("parameters must be a Tensor or an iterable of Tensors, got a Module; "
+                        "pass module.parameters()")
+    if isinstance(parameters, (str, bytes)) or not isinstance(parameters, Iterable):
+        raise TypeError(f"parameters must be a Tensor or an iterable of Tensors, got {type(parameters).__name__}")
+    is_generator = isinstance(parameters, types.GeneratorType)
+    params = list(parameters)
+    if is_generator and not params:
+        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
+    for i, p in enumerate(params):
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"parameters[{i}] must be a Tensor, got {type(p).__name__}")
+        if p.grad is not None and not p.grad.is_floating_point():
+            raise TypeError(f"parameters[{i}].grad must have a floating-point dtype, got {p.grad.dtype}")
+    return params
 
-def clip_grad_value_(*args, **kwargs):
-    raise NotImplementedError('clip_grad_value_ is being written')
 
+def _norm_type(norm_type) -> float:
+    """``norm_type`` as a float p > 0 or inf (``'inf'`` accepted, as torch's docs allow)."""
+    if isinstance(norm_type, str):
+        try:
+            value = float(norm_type)
+        except ValueError:
+            raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}") from None
+    elif isinstance(norm_type, numbers.Real) and not isinstance(norm_type, bool):
+        value = float(norm_type)
+    else:
+        raise TypeError(f"norm_type must be a number > 0 or 'inf', got {type(norm_type).__name__}")
+    if not value > 0:  # also catches NaN and -inf
+        raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}")
+    return value
+
+
+def _check_foreach(foreach) -> None:
+    if foreach is not None and not isinstance(foreach, bool):
+        raise TypeError(f"foreach must be None or a bool, got {type(foreach).__name__}")
+
+
+def _vector_norm(g: torch.Tensor, p: float) -> torch.Tensor:
+    """The p-norm of all entries of ``g``, a 0-d tensor in ``g``'s dtype (0 for an empty tensor)."""
+    a = g.detach().abs().flatten()  # (n,)
+    if a.numel() == 0:
+        return a.new_zeros(())
+    if p == math.inf:
+        # ||g||_inf = max_i |g_i|
+        return a.amax()
+    if p == 1.0:
+        # ||g||_1 = sum_i |g_i|
+        return a.sum()
+    if p == 2.0:
+        # ||g||_2 = sqrt(sum_i g_i^2)
+        return (a * a).sum().sqrt()
+    # ||g||_p = (sum_i |g_i|^p)^(1/p)
+    return a.pow(p).sum().pow(1.0 / p)
+
+
+@torch.no_grad()
+def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> torch.Tensor:
+    r"""Rescale the gradients in place so that their total p-norm is at most ``max_norm``.
+
+    .. math::
+        \|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad
+        c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
+        g_i \leftarrow c\, g_i
+
+    Arguments:
+        parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``);
+            those whose ``grad`` is ``None`` are skipped.
+        max_norm: the largest allowed total norm, :math:`\ge 0`.
+        norm_type: :math:`p > 0`, or ``inf`` / ``'inf'``. Default 2.
+        error_if_nonfinite: raise ``RuntimeError`` when the total norm is NaN or infinite.
+        foreach: accepted for compatibility (a speed option in torch); ignored.
+
+    Returns:
+        The total norm before clipping, a 0-d tensor (``tensor(0.)`` when no gradient).
+
+    PyTorch equivalent: ``torch.nn.utils.clip_grad_norm_``.
+
+    Differences from PyTorch: a negative ``max_norm`` and ``norm_type <= 0`` raise
+    ``ValueError`` (torch flips the gradients' sign, or computes a norm of norms that is
+    not the norm of the whole vector); an empty gradient has norm 0 for every ``p``;
+    gradients on several devices are not supported (torch moves the norms to the first
+    one); complex gradients are not supported.
+    """
+    params = _tensor_list(parameters)
+    check_real("max_norm", max_norm, low=0.0)
+    p = _norm_type(norm_type)
+    if not isinstance(error_if_nonfinite, bool):
+        raise TypeError(f"error_if_nonfinite must be a bool, got {type(error_if_nonfinite).__name__}")
+    _check_foreach(foreach)
+
+    grads = [param.grad for param in params if param.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    # ||g||_p = || (||g_1||_p, ..., ||g_k||_p) ||_p ; stack promotes mixed dtypes
+    norms = torch.stack([_vector_norm(g, p) for g in grads])  # (k,)
+    total_norm = _vector_norm(norms, p)
+    if error_if_nonfinite and not bool(torch.isfinite(total_norm)):
+        raise RuntimeError(
+            f"The total norm of order {p} for gradients from `parameters` is non-finite, so it cannot be "
+            "clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
+            "set `error_if_nonfinite=False`"
+        )
+    # c = min(max_norm / (||g|| + 1e-6), 1)
+    clip_coef = max_norm / (total_norm + 1e-6)
+    clip_coef_clamped = clip_coef.clamp(max=1.0)
+    for g in grads:
+        # g_i <- c g_i, in place
+        g.mul_(clip_coef_clamped)
+    return total_norm
+
+
+@torch.no_grad()
+def clip_grad_value_(parameters: torch.Tensor | Iterable[torch.Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    r"""Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
+
+    .. math:: g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)
+
+    Arguments:
+        parameters: a tensor or an iterable of tensors; those without ``grad`` are skipped.
+        clip_value: the largest allowed absolute value, :math:`\ge 0`.
+        foreach: accepted for compatibility; ignored.
+
+    PyTorch equivalent: ``torch.nn.utils.clip_grad_value_``.
+
+    Differences from PyTorch: a negative ``clip_value`` raises ``ValueError`` (torch sets
+    every entry to it).
+    """
+    params = _tensor_list(parameters)
+    check_real("clip_value", clip_value, low=0.0)
+    _check_foreach(foreach)
+    for param in params:
+        if param.grad is not None:
+            # g_j <- clamp(g_j, -c, c), in place
+            param.grad.clamp_(min=-clip_value, max=clip_value)
