@@ -56,17 +56,23 @@ def assert_close(actual, expected, rtol: float | None = None, atol: float | None
     a64 = a.astype(np.float64) if a.dtype.kind in "fiub" else a
     e64 = e.astype(np.float64) if e.dtype.kind in "fiub" else e
     both_nan = np.isnan(a64) & np.isnan(e64)
-    with np.errstate(invalid="ignore"):
-        diff = np.where(both_nan, 0.0, np.abs(a64 - e64))
-        ok = (diff <= atol + rtol * np.abs(e64)) | both_nan | (a64 == e64)
+    finite = np.isfinite(a64) & np.isfinite(e64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where(finite, np.abs(a64 - e64), np.inf)  # inf wherever a non-finite value is involved
+        diff = np.where(both_nan | (a64 == e64), 0.0, diff)  # equal infinities and NaN-with-NaN agree
+        # non-finite values must match exactly: |1 - inf| <= atol + rtol * inf must not pass
+        ok = (diff == 0.0) | (finite & (diff <= atol + rtol * np.abs(e64)))
     if not np.all(ok):
         bad = int(np.size(ok) - np.count_nonzero(ok))
-        worst = np.unravel_index(np.nanargmax(np.where(ok, -np.inf, diff)), diff.shape) if diff.ndim else ()
-        rel = diff[worst] / max(abs(float(e64[worst])), np.finfo(np.float64).tiny)
+        worst = np.unravel_index(np.argmax(np.where(ok, -1.0, diff)), diff.shape)
+        a_w, e_w = float(a64[worst]), float(e64[worst])
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            abs_diff = abs(a_w - e_w) if np.isfinite(a_w) and np.isfinite(e_w) else np.inf
+            rel = abs_diff / max(abs(e_w), np.finfo(np.float64).tiny) if np.isfinite(e_w) else np.inf
         raise AssertionError(
             f"{prefix}{bad} of {np.size(ok)} elements differ (rtol={rtol}, atol={atol}); "
-            f"largest absolute difference {diff[worst]:.3g} at index {tuple(int(i) for i in worst)} "
-            f"(actual {a64[worst]!r}, expected {e64[worst]!r}, relative {rel:.3g})"
+            f"largest absolute difference {abs_diff:.3g} at index {tuple(int(i) for i in worst)} "
+            f"(actual {a_w!r}, expected {e_w!r}, relative {rel:.3g})"
         )
 
 
@@ -81,18 +87,28 @@ def numerical_grad(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float =
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"x must be a floating-point array, got dtype {x.dtype}")
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat = x.reshape(-1)  # a view: probing it probes x
-    grad_flat = grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + eps
-        f_plus = float(f(x))
-        flat[i] = original - eps
-        f_minus = float(f(x))
-        flat[i] = original
-        grad_flat[i] = (f_plus - f_minus) / (2 * eps)
+    if not x.flags.writeable:
+        raise ValueError("x must be writeable: numerical_grad probes it in place")
+    grad = np.zeros(x.shape, dtype=np.float64)
+    # index x itself (never a flattened copy, which a non-contiguous x would give), so that
+    # f sees every probe, whether it reads its argument or the array x through a closure
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + eps
+        f_plus = _scalar(f(x))
+        x[i] = original - eps
+        f_minus = _scalar(f(x))
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
+
+
+def _scalar(value) -> float:
+    """``value`` as a float; a clear error when f returned more than one number."""
+    value = to_numpy(value)
+    if value.size != 1:
+        raise ValueError(f"f must return a scalar, got an array of shape {value.shape}")
+    return float(value.reshape(()))
 
 
 def gradcheck(forward: Callable[..., np.ndarray], backward: Callable[..., object],
@@ -106,13 +122,18 @@ def gradcheck(forward: Callable[..., np.ndarray], backward: Callable[..., object
     :math:`g` turns the check into one of a scalar: the analytic vector-Jacobian product
     must equal the numerical gradient of :math:`L(x) = \sum g \odot y(x)`.
 
-    Inputs must be float64 arrays. Returns ``True`` when the check passes (as
+    Floating inputs are checked as float64 copies (finite differences in float32 are too
+    coarse for a tight check); integer and boolean inputs (class indices, masks) are passed
+    unchanged and get no check. Returns ``True`` when the check passes (as
     ``torch.autograd.gradcheck`` does).
     """
-    inputs = [np.array(x, dtype=np.float64) if np.ndim(x) else np.float64(x) for x in inputs]
+    # floating inputs are checked, as float64 copies; integer inputs (class indices, say)
+    # are passed unchanged and get no finite-difference check
+    inputs = [np.array(x, dtype=np.float64) if np.issubdtype(np.asarray(x).dtype, np.floating)
+              else np.array(x) for x in inputs]
     for i, x in enumerate(inputs):
-        if np.asarray(x).dtype != np.float64:
-            raise TypeError(f"inputs[{i}] must be float64 for a finite-difference check")
+        if x.dtype.kind not in "biuf":
+            raise TypeError(f"inputs[{i}] must be a real, integer or boolean array, got dtype {x.dtype}")
     rng = generator if generator is not None else np.random.default_rng(0)
     y = np.asarray(forward(*inputs))
     grad_output = rng.standard_normal(y.shape)
@@ -122,7 +143,7 @@ def gradcheck(forward: Callable[..., np.ndarray], backward: Callable[..., object
     if len(analytic) < len(inputs):
         raise ValueError(f"backward returned {len(analytic)} gradients for {len(inputs)} inputs")
     for i, x in enumerate(inputs):
-        if analytic[i] is None:
+        if analytic[i] is None or not np.issubdtype(x.dtype, np.floating):
             continue
 
         def loss(xi, i=i):
@@ -188,6 +209,8 @@ def compare_modules(ours, theirs, *inputs, grad_output=None, rtol: float | None 
     theirs_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
         expected = theirs_params[name].grad
+        if param.grad is None:
+            raise AssertionError(f"ours computed no gradient for {name!r} (its backward did not accumulate it)")
         if expected is None:
             raise AssertionError(f"torch computed no gradient for {name!r}")
         assert_close(param.grad, expected, rtol=rtol, atol=atol, msg=f"gradient for {name}")
