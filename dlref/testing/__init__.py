@@ -1,12 +1,12 @@
 """Helpers for checking implementations: ours, and yours.
 
-* :func:`assert_close` compares arrays or tensors with dtype-aware tolerances.
-* :func:`numerical_grad` and :func:`gradcheck` check a backward pass against central
+* `assert_close` compares arrays or tensors with dtype-aware tolerances.
+* `numerical_grad` and `gradcheck` check a backward pass against central
   finite differences, with no framework needed.
-* :func:`compare_modules` runs a ``dlref.numpy.nn`` module and a ``torch.nn`` module with
+* `compare_modules` runs a ``dlref.numpy.nn`` module and a ``torch.nn`` module with
   the same weights and compares outputs, input gradients and parameter gradients.
 
-Importing this module does not import torch; :func:`compare_modules` imports it when called.
+Importing this module does not import torch; `compare_modules` imports it when called.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def to_numpy(x) -> np.ndarray:
 
 def assert_close(actual, expected, rtol: float | None = None, atol: float | None = None,
                  msg: str = "") -> None:
-    r"""Raise ``AssertionError`` unless :math:`|a - e| \le \text{atol} + \text{rtol}\,|e|` everywhere.
+    r"""Raise ``AssertionError`` unless $|a - e| \le \text{atol} + \text{rtol}\,|e|$ everywhere.
 
     Accepts NumPy arrays, scalars and torch tensors. Shapes must match exactly (no
     broadcasting). NaNs compare equal to NaNs at the same places. Default tolerances
@@ -79,9 +79,9 @@ def assert_close(actual, expected, rtol: float | None = None, atol: float | None
 def numerical_grad(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     r"""Gradient of a scalar function by central differences.
 
-    .. math:: \frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}
+    $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2\epsilon}$$
 
-    The error is :math:`O(\epsilon^2)` plus rounding of order :math:`\text{ulp}/\epsilon`; use
+    The error is $O(\epsilon^2)$ plus rounding of order $\text{ulp}/\epsilon$; use
     float64 inputs. ``x`` is restored after each probe. Costs ``2 * x.size`` calls of ``f``.
     """
     x = np.asarray(x)
@@ -116,11 +116,11 @@ def gradcheck(forward: Callable[..., np.ndarray], backward: Callable[..., object
               generator: np.random.Generator | None = None) -> bool:
     r"""Check ``backward`` against finite differences of ``forward``; raise ``AssertionError`` if they differ.
 
-    ``forward(*inputs)`` returns an array :math:`y`. ``backward(grad_output, *inputs)``
+    ``forward(*inputs)`` returns an array $y$. ``backward(grad_output, *inputs)``
     returns the gradients for each input, a tuple in input order (or one array when there
     is one input; ``None`` for an input that gets no gradient). A random ``grad_output``
-    :math:`g` turns the check into one of a scalar: the analytic vector-Jacobian product
-    must equal the numerical gradient of :math:`L(x) = \sum g \odot y(x)`.
+    $g$ turns the check into one of a scalar: the analytic vector-Jacobian product
+    must equal the numerical gradient of $L(x) = \sum g \odot y(x)$.
 
     Floating inputs are checked as float64 copies (finite differences in float32 are too
     coarse for a tight check); integer and boolean inputs (class indices, masks) are passed

@@ -1,20 +1,20 @@
 r"""Activation functions and their backward passes.
 
-Every function here is elementwise except :func:`softmax` and :func:`log_softmax`, which
+Every function here is elementwise except `softmax` and `log_softmax`, which
 normalise along one dimension. Each ``f`` has ``f_backward(grad_output, input, **same
-keywords)``, which returns :math:`\partial L/\partial x` given
-:math:`\partial L/\partial y`.
+keywords)``, which returns $\partial L/\partial x$ given
+$\partial L/\partial y$.
 
 Numerical stability is part of the contract: no function overflows, divides by zero or
-warns for finite inputs, including :math:`|x| = 10^4`. The stable forms are:
+warns for finite inputs, including $|x| = 10^4$. The stable forms are:
 
-* sigmoid from :math:`z = e^{-|x|} \le 1`, so ``exp`` never overflows;
-* tanh and their derivatives from the same :math:`z`, so a derivative is still accurate
-  where the function itself has rounded to :math:`\pm 1`;
+* sigmoid from $z = e^{-|x|} \le 1$, so ``exp`` never overflows;
+* tanh and their derivatives from the same $z$, so a derivative is still accurate
+  where the function itself has rounded to $\pm 1$;
 * softmax and log-softmax with the maximum subtracted first (the log-sum-exp trick);
-* ELU from ``expm1`` of :math:`\min(x, 0)`, GELU from ``erfc`` (accurate in the left tail).
+* ELU from ``expm1`` of $\min(x, 0)$, GELU from ``erfc`` (accurate in the left tail).
 
-NumPy has no ``erf``: :func:`erf` and :func:`erfc` below are vectorized from W. J. Cody's
+NumPy has no ``erf``: `erf` and `erfc` below are vectorized from W. J. Cody's
 rational approximations (1969), accurate to a few units in the last place in float64.
 """
 
@@ -127,18 +127,18 @@ def _erfc_positive(y: np.ndarray) -> np.ndarray:
 
 
 def erf(x: np.ndarray) -> np.ndarray:
-    r"""The error function :math:`\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt`, elementwise.
+    r"""The error function $\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt$, elementwise.
 
     Vectorized from W. J. Cody's rational Chebyshev approximations (three intervals:
-    :math:`|x| \le 0.46875`, up to 4, beyond 4). Relative error below ``5e-16`` in float64
-    (``2e-15`` for :func:`erfc`), as the tests check against ``math.erf``; the dtype of ``x``
+    $|x| \le 0.46875$, up to 4, beyond 4). Relative error below ``5e-16`` in float64
+    (``2e-15`` for `erfc`), as the tests check against ``math.erf``; the dtype of ``x``
     is kept (float16 is evaluated in float32).
 
     Arguments:
         x: floating-point array, any shape.
 
     Returns:
-        Array of the shape and dtype of ``x``, in :math:`[-1, 1]`.
+        Array of the shape and dtype of ``x``, in $[-1, 1]$.
 
     PyTorch equivalent: ``torch.erf`` (``math.erf`` for one Python float).
 
@@ -160,17 +160,17 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
-    r"""The complementary error function :math:`\operatorname{erfc}(x) = 1 - \operatorname{erf}(x)`, elementwise.
+    r"""The complementary error function $\operatorname{erfc}(x) = 1 - \operatorname{erf}(x)$, elementwise.
 
     Computed directly, not as ``1 - erf(x)``: for large ``x`` the difference would round to
     0 long before erfc does (``erfc(10)`` is about ``2.1e-45``). Same method and reference as
-    :func:`erf`.
+    `erf`.
 
     Arguments:
         x: floating-point array, any shape.
 
     Returns:
-        Array of the shape and dtype of ``x``, in :math:`[0, 2]`.
+        Array of the shape and dtype of ``x``, in $[0, 2]$.
 
     PyTorch equivalent: ``torch.erfc``.
     """
@@ -191,21 +191,21 @@ def erfc(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid(input: np.ndarray) -> np.ndarray:
-    r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, elementwise.
+    r"""Logistic sigmoid $\sigma(x) = 1 / (1 + e^{-x})$, elementwise.
 
-    Stable form: with :math:`z = e^{-|x|} \in (0, 1]`,
-    :math:`\sigma(x) = 1/(1+z)` for :math:`x \ge 0` and :math:`z/(1+z)` for :math:`x < 0`.
-    The naive formula computes :math:`e^{1000}` at :math:`x = -1000`, which overflows
+    Stable form: with $z = e^{-|x|} \in (0, 1]$,
+    $\sigma(x) = 1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
+    The naive formula computes $e^{1000}$ at $x = -1000$, which overflows
     to ``inf`` (with a RuntimeWarning) before the division brings it back to 0.
 
-    Shapes: any; the output has the shape and dtype of ``input``, values in :math:`(0, 1)`
+    Shapes: any; the output has the shape and dtype of ``input``, values in $(0, 1)$
     (rounding to exactly 0 or 1 far out in the tails).
 
     Arguments:
         input: floating-point array.
 
     Returns:
-        :math:`\sigma(x)`.
+        $\sigma(x)$.
 
     PyTorch equivalent: ``torch.sigmoid`` / ``torch.nn.functional.sigmoid``.
 
@@ -220,18 +220,18 @@ def sigmoid(input: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
-    r"""Gradient of :func:`sigmoid`: :math:`\partial L/\partial x = g\,\sigma(x)(1 - \sigma(x))`.
+    r"""Gradient of `sigmoid`: $\partial L/\partial x = g\,\sigma(x)(1 - \sigma(x))$.
 
-    :math:`\sigma'(x) = \sigma(x)\,\sigma(-x) = z/(1+z)^2` with :math:`z = e^{-|x|}`: the
-    same value as :math:`\sigma(1-\sigma)`, without the cancellation in :math:`1 - \sigma`
-    once :math:`\sigma` has rounded to 1. Its maximum is :math:`\sigma'(0) = 1/4`.
+    $\sigma'(x) = \sigma(x)\,\sigma(-x) = z/(1+z)^2$ with $z = e^{-|x|}$: the
+    same value as $\sigma(1-\sigma)$, without the cancellation in $1 - \sigma$
+    once $\sigma$ has rounded to 1. Its maximum is $\sigma'(0) = 1/4$.
 
     Arguments:
-        grad_output: :math:`g = \partial L/\partial y`, the shape of ``input``.
-        input: the ``input`` given to :func:`sigmoid`.
+        grad_output: $g = \partial L/\partial y$, the shape of ``input``.
+        input: the ``input`` given to `sigmoid`.
 
     Returns:
-        :math:`\partial L/\partial x`, the shape and dtype of ``input``.
+        $\partial L/\partial x$, the shape and dtype of ``input``.
     """
     _check_grad(grad_output, input)
     check_floating("input", input)
@@ -241,16 +241,16 @@ def sigmoid_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 
 
 def tanh(input: np.ndarray) -> np.ndarray:
-    r"""Hyperbolic tangent :math:`\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x}) = 2\sigma(2x) - 1`, elementwise.
+    r"""Hyperbolic tangent $\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x}) = 2\sigma(2x) - 1$, elementwise.
 
-    Shapes: any; output has the shape and dtype of ``input``, values in :math:`(-1, 1)`.
+    Shapes: any; output has the shape and dtype of ``input``, values in $(-1, 1)$.
     ``np.tanh`` is already stable, so it is used as it stands.
 
     Arguments:
         input: floating-point array.
 
     Returns:
-        :math:`\tanh(x)`.
+        $\tanh(x)$.
 
     PyTorch equivalent: ``torch.tanh`` / ``torch.nn.functional.tanh``.
     """
@@ -259,19 +259,19 @@ def tanh(input: np.ndarray) -> np.ndarray:
 
 
 def tanh_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
-    r"""Gradient of :func:`tanh`: :math:`\partial L/\partial x = g\,(1 - \tanh^2 x)`.
+    r"""Gradient of `tanh`: $\partial L/\partial x = g\,(1 - \tanh^2 x)$.
 
-    :math:`1 - \tanh^2 x = \operatorname{sech}^2 x = 4z/(1+z)^2` with :math:`z = e^{-2|x|}`,
+    $1 - \tanh^2 x = \operatorname{sech}^2 x = 4z/(1+z)^2$ with $z = e^{-2|x|}$,
     computed in that form so that it stays accurate (``tanh'(20)`` is about ``1.7e-17``)
-    where :math:`\tanh x` has rounded to :math:`\pm 1` and :math:`1 - \tanh^2 x` would give 0.
-    Its maximum is :math:`\tanh'(0) = 1`; :math:`\tanh'(5) \approx 1.8 \times 10^{-4}`.
+    where $\tanh x$ has rounded to $\pm 1$ and $1 - \tanh^2 x$ would give 0.
+    Its maximum is $\tanh'(0) = 1$; $\tanh'(5) \approx 1.8 \times 10^{-4}$.
 
     Arguments:
-        grad_output: :math:`g`, the shape of ``input``.
-        input: the ``input`` given to :func:`tanh`.
+        grad_output: $g$, the shape of ``input``.
+        input: the ``input`` given to `tanh`.
 
     Returns:
-        :math:`\partial L/\partial x`, the shape and dtype of ``input``.
+        $\partial L/\partial x$, the shape and dtype of ``input``.
     """
     _check_grad(grad_output, input)
     check_floating("input", input)
@@ -284,9 +284,9 @@ def tanh_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 
 
 def relu(input: np.ndarray) -> np.ndarray:
-    r"""Rectified linear unit :math:`\mathrm{ReLU}(x) = \max(0, x)`, elementwise.
+    r"""Rectified linear unit $\mathrm{ReLU}(x) = \max(0, x)$, elementwise.
 
-    Range :math:`[0, \infty)`: positive inputs pass unchanged, however large.
+    Range $[0, \infty)$: positive inputs pass unchanged, however large.
 
     Arguments:
         input: floating-point array, any shape.
@@ -307,7 +307,7 @@ def relu(input: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
-    r"""Gradient of :func:`relu`: :math:`g \cdot [x > 0]` (0 at :math:`x = 0`, as torch chooses)."""
+    r"""Gradient of `relu`: $g \cdot [x > 0]$ (0 at $x = 0$, as torch chooses)."""
     _check_grad(grad_output, input)
     check_floating("input", input)
     # ReLU'(x) = 1 if x > 0 else 0
@@ -315,15 +315,15 @@ def relu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 
 
 def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    r"""Leaky ReLU: :math:`x` for :math:`x > 0`, :math:`a x` otherwise (:math:`a` = ``negative_slope``).
+    r"""Leaky ReLU: $x$ for $x > 0$, $a x$ otherwise ($a$ = ``negative_slope``).
 
     A fixed, deterministic small slope for negative inputs, so a unit whose inputs are all
-    negative still passes a gradient. (The randomized variant, RReLU, draws :math:`a` during
+    negative still passes a gradient. (The randomized variant, RReLU, draws $a$ during
     training; this function never draws anything.)
 
     Arguments:
         input: floating-point array, any shape.
-        negative_slope: :math:`a`, default 0.01 (torch's).
+        negative_slope: $a$, default 0.01 (torch's).
 
     Returns:
         Array of the shape and dtype of ``input``.
@@ -344,7 +344,7 @@ def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
 
 
 def leaky_relu_backward(grad_output: np.ndarray, input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    r"""Gradient of :func:`leaky_relu`: :math:`g` where :math:`x > 0`, :math:`a g` elsewhere (including 0, as torch)."""
+    r"""Gradient of `leaky_relu`: $g$ where $x > 0$, $a g$ elsewhere (including 0, as torch)."""
     _check_grad(grad_output, input)
     check_floating("input", input)
     check_real("negative_slope", negative_slope)
@@ -354,16 +354,16 @@ def leaky_relu_backward(grad_output: np.ndarray, input: np.ndarray, negative_slo
 
 
 def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    r"""Exponential linear unit: :math:`x` for :math:`x > 0`, :math:`\alpha(e^x - 1)` otherwise.
+    r"""Exponential linear unit: $x$ for $x > 0$, $\alpha(e^x - 1)$ otherwise.
 
-    Smooth for :math:`\alpha = 1`, saturating to :math:`-\alpha` for very negative inputs, so
+    Smooth for $\alpha = 1$, saturating to $-\alpha$ for very negative inputs, so
     mean activations sit closer to 0 than ReLU's. Stable form: ``alpha * expm1(min(x, 0))``,
-    so :math:`e^x` is never evaluated at a large positive :math:`x`, and ``expm1`` keeps
+    so $e^x$ is never evaluated at a large positive $x$, and ``expm1`` keeps
     accuracy near 0.
 
     Arguments:
         input: floating-point array, any shape.
-        alpha: :math:`\alpha`, default 1.0. Any real number, as in torch's out-of-place ELU.
+        alpha: $\alpha$, default 1.0. Any real number, as in torch's out-of-place ELU.
 
     Returns:
         Array of the shape and dtype of ``input``.
@@ -383,7 +383,7 @@ def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 
 def elu_backward(grad_output: np.ndarray, input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    r"""Gradient of :func:`elu`: :math:`g` where :math:`x > 0`, :math:`g\,\alpha e^x` elsewhere (:math:`\alpha` at 0, as torch)."""
+    r"""Gradient of `elu`: $g$ where $x > 0$, $g\,\alpha e^x$ elsewhere ($\alpha$ at 0, as torch)."""
     _check_grad(grad_output, input)
     check_floating("input", input)
     check_real("alpha", alpha)
@@ -397,16 +397,16 @@ def elu_backward(grad_output: np.ndarray, input: np.ndarray, alpha: float = 1.0)
 
 
 def silu(input: np.ndarray) -> np.ndarray:
-    r"""Sigmoid-weighted linear unit (Swish with :math:`\beta = 1`): :math:`x\,\sigma(x)`, elementwise.
+    r"""Sigmoid-weighted linear unit (Swish with $\beta = 1$): $x\,\sigma(x)$, elementwise.
 
-    Uses the stable :func:`sigmoid`, so ``silu(-1e4)`` is ``-0.0`` with no overflow.
+    Uses the stable `sigmoid`, so ``silu(-1e4)`` is ``-0.0`` with no overflow.
 
     Arguments:
         input: floating-point array, any shape.
 
     Returns:
-        Array of the shape and dtype of ``input``; minimum about :math:`-0.278` at
-        :math:`x \approx -1.278`.
+        Array of the shape and dtype of ``input``; minimum about $-0.278$ at
+        $x \approx -1.278$.
 
     PyTorch equivalent: ``torch.nn.functional.silu`` (no ``inplace``).
 
@@ -422,7 +422,7 @@ def silu(input: np.ndarray) -> np.ndarray:
 
 
 def silu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
-    r"""Gradient of :func:`silu`: :math:`g\,(\sigma(x) + x\,\sigma(x)\,\sigma(-x))`."""
+    r"""Gradient of `silu`: $g\,(\sigma(x) + x\,\sigma(x)\,\sigma(-x))$."""
     _check_grad(grad_output, input)
     check_floating("input", input)
     s = sigmoid(input)
@@ -440,14 +440,14 @@ _KAPPA = 0.044715  # the cubic coefficient of the tanh approximation
 
 
 def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
-    r"""Gaussian error linear unit :math:`x\,\Phi(x)`, with :math:`\Phi` the standard normal CDF.
+    r"""Gaussian error linear unit $x\,\Phi(x)$, with $\Phi$ the standard normal CDF.
 
-    ``approximate='none'``: :math:`\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt2)`, which
-    equals :math:`\tfrac12(1 + \operatorname{erf}(x/\sqrt2))` but keeps its relative accuracy
-    for negative :math:`x` (where :math:`1 + \operatorname{erf}` cancels).
+    ``approximate='none'``: $\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt2)$, which
+    equals $\tfrac12(1 + \operatorname{erf}(x/\sqrt2))$ but keeps its relative accuracy
+    for negative $x$ (where $1 + \operatorname{erf}$ cancels).
 
     ``approximate='tanh'``:
-    :math:`\tfrac12 x \left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)`.
+    $\tfrac12 x \left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)$.
 
     Arguments:
         input: floating-point array, any shape.
@@ -477,12 +477,12 @@ def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
 
 
 def gelu_backward(grad_output: np.ndarray, input: np.ndarray, approximate: str = "none") -> np.ndarray:
-    r"""Gradient of :func:`gelu`.
+    r"""Gradient of `gelu`.
 
-    Exact: :math:`f'(x) = \Phi(x) + x\,\varphi(x)` with
-    :math:`\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}`.
-    Tanh form: with :math:`u = \sqrt{2/\pi}(x + 0.044715x^3)` and :math:`t = \tanh u`,
-    :math:`f'(x) = \tfrac12(1 + t) + \tfrac12 x (1 - t^2) \sqrt{2/\pi}(1 + 3 \cdot 0.044715 x^2)`.
+    Exact: $f'(x) = \Phi(x) + x\,\varphi(x)$ with
+    $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
+    Tanh form: with $u = \sqrt{2/\pi}(x + 0.044715x^3)$ and $t = \tanh u$,
+    $f'(x) = \tfrac12(1 + t) + \tfrac12 x (1 - t^2) \sqrt{2/\pi}(1 + 3 \cdot 0.044715 x^2)$.
     """
     _check_grad(grad_output, input)
     check_floating("input", input)
@@ -513,11 +513,11 @@ def _at_least_1d(x: np.ndarray) -> np.ndarray:
 
 
 def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
-    r"""Softmax along ``dim``: :math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}`.
+    r"""Softmax along ``dim``: $\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}$.
 
-    Stable form: with :math:`m = \max_j x_j`,
-    :math:`\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}`, the same value (the
-    factor :math:`e^{-m}` cancels), but every exponent is :math:`\le 0`, so nothing
+    Stable form: with $m = \max_j x_j$,
+    $\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$, the same value (the
+    factor $e^{-m}$ cancels), but every exponent is $\le 0$, so nothing
     overflows and the largest term is exactly 1 (the sum cannot underflow to 0). Entries of
     ``-inf`` (masking) get probability 0. A slice that is all ``-inf``, or holds ``+inf``, has
     no defined softmax: the result is NaN there, as in torch (NumPy also warns).
@@ -557,11 +557,11 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
 
 
 def softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) -> np.ndarray:
-    r"""Gradient of :func:`softmax`: :math:`\partial L/\partial x = s \odot (g - \langle g, s\rangle)`.
+    r"""Gradient of `softmax`: $\partial L/\partial x = s \odot (g - \langle g, s\rangle)$.
 
-    The Jacobian is :math:`\partial s_i/\partial x_j = s_i(\delta_{ij} - s_j)`, so the
-    vector-Jacobian product needs no :math:`n \times n` matrix:
-    :math:`(\partial L/\partial x)_j = s_j (g_j - \sum_i g_i s_i)`.
+    The Jacobian is $\partial s_i/\partial x_j = s_i(\delta_{ij} - s_j)$, so the
+    vector-Jacobian product needs no $n \times n$ matrix:
+    $(\partial L/\partial x)_j = s_j (g_j - \sum_i g_i s_i)$.
     """
     _check_grad(grad_output, input)
     check_floating("input", input)
@@ -576,10 +576,10 @@ def softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) 
 
 
 def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
-    r"""Log of :func:`softmax` along ``dim``: :math:`x_i - \log\sum_j e^{x_j}`.
+    r"""Log of `softmax` along ``dim``: $x_i - \log\sum_j e^{x_j}$.
 
-    Stable form (log-sum-exp): with :math:`m = \max_j x_j`,
-    :math:`\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}`. Computing ``log(softmax(x))``
+    Stable form (log-sum-exp): with $m = \max_j x_j$,
+    $\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$. Computing ``log(softmax(x))``
     instead loses everything below the smallest positive float: a probability that
     underflows to 0 gives ``-inf``, where this form gives the exact, finite log-probability.
 
@@ -588,11 +588,11 @@ def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
         dim: the dimension to normalise over, default ``-1``.
 
     Returns:
-        Log-probabilities (all :math:`\le 0`), the shape and dtype of ``input``.
+        Log-probabilities (all $\le 0$), the shape and dtype of ``input``.
 
     PyTorch equivalent: ``torch.nn.functional.log_softmax(input, dim)``.
 
-    Differences from PyTorch: as for :func:`softmax`.
+    Differences from PyTorch: as for `softmax`.
     """
     check_floating("input", input)
     x = np.asarray(input)
@@ -607,9 +607,9 @@ def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
 
 
 def log_softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) -> np.ndarray:
-    r"""Gradient of :func:`log_softmax`: :math:`\partial L/\partial x = g - \mathrm{softmax}(x) \sum_i g_i`.
+    r"""Gradient of `log_softmax`: $\partial L/\partial x = g - \mathrm{softmax}(x) \sum_i g_i$.
 
-    From :math:`\partial y_i/\partial x_j = \delta_{ij} - s_j`.
+    From $\partial y_i/\partial x_j = \delta_{ij} - s_j$.
     """
     _check_grad(grad_output, input)
     check_floating("input", input)

@@ -1,45 +1,656 @@
-"""Loss functions and their backward passes (STUB: being written; replace this file entirely)."""
+"""Loss functions and their backward passes.
+
+Regression: ``mse_loss``, ``l1_loss``, ``huber_loss``. Classification:
+``binary_cross_entropy`` (on probabilities), ``binary_cross_entropy_with_logits``
+(on logits, the stable one), ``cross_entropy`` (on logits) and ``nll_loss`` (on
+log-probabilities).
+
+Every loss ``f(input, target, ..., reduction)`` has ``f_backward(grad_output, input,
+target, ...)`` with the same keywords, returning $\\partial L / \\partial\\,\\text{input}$
+(targets get no gradient here). ``grad_output`` is a scalar for ``reduction='mean'`` or
+``'sum'`` and an array of the unreduced loss's shape for ``reduction='none'``.
+
+Rules shared by all of them: ``input`` and ``target`` are never broadcast against each
+other (a shape mismatch raises ``ValueError``); the result has ``input``'s dtype (a
+floating-point ``target`` of another precision is cast to it).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from dlref._checks import (check_class_targets, check_floating, check_real, check_reduction,
+                           check_same_shape, shape_of)
+
+# torch floors each log of binary_cross_entropy at -100, and its backward divides by
+# max(x (1 - x), 1e-12); both constants are torch's.
+_BCE_LOG_FLOOR = -100.0
+_BCE_GRAD_EPS = 1e-12
 
 
-def mse_loss(*args, **kwargs):
-    raise NotImplementedError('mse_loss is being written')
+# -- shared helpers ------------------------------------------------------------------------
 
-def l1_loss(*args, **kwargs):
-    raise NotImplementedError('l1_loss is being written')
+def _reduce(loss: np.ndarray, reduction: str):
+    """Apply ``reduction`` to the per-element losses (mean of nothing is NaN, as in torch)."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if loss.size == 0:
+        return loss.dtype.type(np.nan)
+    return loss.mean()
 
-def huber_loss(*args, **kwargs):
-    raise NotImplementedError('huber_loss is being written')
 
-def binary_cross_entropy(*args, **kwargs):
-    raise NotImplementedError('binary_cross_entropy is being written')
+def _grad_per_element(grad_output, loss_shape: tuple, reduction: str, dtype) -> np.ndarray:
+    r"""Upstream gradient for each unreduced loss element $\partial L / \partial \ell_i$.
 
-def binary_cross_entropy_with_logits(*args, **kwargs):
-    raise NotImplementedError('binary_cross_entropy_with_logits is being written')
+    mean: $g / n$; sum: $g$; none: ``grad_output`` itself (same shape as the loss).
+    """
+    g = np.asarray(grad_output, dtype=dtype)
+    if reduction == "none":
+        if g.shape != tuple(loss_shape):
+            raise ValueError(
+                f"grad_output must have the loss's shape {tuple(loss_shape)} for reduction='none', got {g.shape}"
+            )
+        return g
+    if g.ndim != 0:
+        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape {g.shape}")
+    n = int(np.prod(loss_shape))
+    if reduction == "mean" and n > 0:
+        g = g / n
+    return np.broadcast_to(g, loss_shape)
 
-def cross_entropy(*args, **kwargs):
-    raise NotImplementedError('cross_entropy is being written')
 
-def nll_loss(*args, **kwargs):
-    raise NotImplementedError('nll_loss is being written')
+def _check_broadcasts_to(name: str, w, shape: tuple) -> None:
+    """Raise unless ``w`` (a weight) is a floating array that broadcasts to ``shape`` without enlarging it."""
+    check_floating(name, w)
+    try:
+        joint = np.broadcast_shapes(shape_of(w), tuple(shape))
+    except ValueError:
+        joint = None
+    if joint != tuple(shape):
+        raise ValueError(f"{name} of shape {shape_of(w)} must broadcast to the input's shape {tuple(shape)}")
 
-def mse_loss_backward(*args, **kwargs):
-    raise NotImplementedError('mse_loss_backward is being written')
 
-def l1_loss_backward(*args, **kwargs):
-    raise NotImplementedError('l1_loss_backward is being written')
+def _check_pointwise(input, target, reduction: str) -> None:
+    """Checks shared by the element-wise losses."""
+    check_floating("input", input)
+    check_floating("target", target)
+    check_same_shape("input", input, "target", target)
+    check_reduction(reduction)
 
-def huber_loss_backward(*args, **kwargs):
-    raise NotImplementedError('huber_loss_backward is being written')
 
-def binary_cross_entropy_backward(*args, **kwargs):
-    raise NotImplementedError('binary_cross_entropy_backward is being written')
+# -- regression -----------------------------------------------------------------------------
 
-def binary_cross_entropy_with_logits_backward(*args, **kwargs):
-    raise NotImplementedError('binary_cross_entropy_with_logits_backward is being written')
+def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
+    r"""Mean squared error, $\ell_i = (x_i - y_i)^2$.
 
-def cross_entropy_backward(*args, **kwargs):
-    raise NotImplementedError('cross_entropy_backward is being written')
+    Shapes:
+        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
 
-def nll_loss_backward(*args, **kwargs):
-    raise NotImplementedError('nll_loss_backward is being written')
+    Arguments:
+        input: predictions $x$, floating point.
+        target: targets $y$, floating point, same shape as ``input``.
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
 
+    Returns:
+        The loss, in ``input``'s dtype.
+
+    PyTorch equivalent: ``torch.nn.functional.mse_loss``.
+
+    Differences from PyTorch: a shape mismatch raises ``ValueError`` (torch broadcasts with a
+    warning); an integer ``target`` raises ``TypeError``; the dtype is ``input``'s.
+    """
+    _check_pointwise(input, target, reduction)
+    y = target.astype(input.dtype, copy=False)
+    # l_i = (x_i - y_i)^2
+    loss = (input - y) ** 2
+    return _reduce(loss, reduction)
+
+
+def mse_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    r"""Gradient of ``mse_loss`` for ``input``: $\partial \ell_i/\partial x_i = 2 (x_i - y_i)$."""
+    _check_pointwise(input, target, reduction)
+    y = target.astype(input.dtype, copy=False)
+    g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
+    # dl_i/dx_i = 2 (x_i - y_i)
+    return g * (2 * (input - y))
+
+
+def l1_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
+    r"""Mean absolute error, $\ell_i = |x_i - y_i|$.
+
+    Shapes, arguments and returns as ``mse_loss``.
+
+    PyTorch equivalent: ``torch.nn.functional.l1_loss``.
+
+    Differences from PyTorch: as ``mse_loss``.
+    """
+    _check_pointwise(input, target, reduction)
+    y = target.astype(input.dtype, copy=False)
+    # l_i = |x_i - y_i|
+    loss = np.abs(input - y)
+    return _reduce(loss, reduction)
+
+
+def l1_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    r"""Gradient of ``l1_loss``: $\operatorname{sign}(x_i - y_i)$, 0 where $x_i = y_i$ (as torch)."""
+    _check_pointwise(input, target, reduction)
+    y = target.astype(input.dtype, copy=False)
+    g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
+    # dl_i/dx_i = sign(x_i - y_i)
+    return g * np.sign(input - y)
+
+
+def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", delta: float = 1.0):
+    r"""Huber loss: quadratic for small errors, linear for large ones.
+
+    $$
+    \ell_i = \begin{cases} \tfrac12 d_i^2 & |d_i| < \delta \\
+             \delta\,(|d_i| - \tfrac12\delta) & \text{otherwise} \end{cases}
+    \qquad d_i = x_i - y_i
+    $$
+
+    Shapes as ``mse_loss``.
+
+    Arguments:
+        input: predictions $x$, floating point.
+        target: targets $y$, floating point, same shape as ``input``.
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+        delta: where the quadratic part turns linear, $\delta > 0$ (default 1).
+
+    Returns:
+        The loss, in ``input``'s dtype.
+
+    PyTorch equivalent: ``torch.nn.functional.huber_loss`` (with ``delta=1`` it equals
+    ``smooth_l1_loss`` with ``beta=1``).
+
+    References: Huber, P. J. (1964). Robust Estimation of a Location Parameter.
+    Annals of Mathematical Statistics 35(1). https://doi.org/10.1214/aoms/1177703732
+
+    Differences from PyTorch: as ``mse_loss``.
+    """
+    _check_pointwise(input, target, reduction)
+    check_real("delta", delta, 0.0, None, low_inclusive=False)
+    y = target.astype(input.dtype, copy=False)
+    d = input - y
+    abs_d = np.abs(d)
+    # l_i = d^2 / 2 inside |d| < delta, delta (|d| - delta / 2) outside
+    loss = np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta)).astype(input.dtype, copy=False)
+    return _reduce(loss, reduction)
+
+
+def huber_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean",
+                        delta: float = 1.0) -> np.ndarray:
+    r"""Gradient of ``huber_loss``: $d_i$ clipped to $[-\delta, \delta]$."""
+    _check_pointwise(input, target, reduction)
+    check_real("delta", delta, 0.0, None, low_inclusive=False)
+    y = target.astype(input.dtype, copy=False)
+    g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
+    # dl_i/dx_i = clip(d_i, -delta, delta)
+    return g * np.clip(input - y, -delta, delta)
+
+
+# -- binary classification --------------------------------------------------------------------
+
+def _check_bce(input, target, weight, reduction) -> None:
+    _check_pointwise(input, target, reduction)
+    if weight is not None:
+        _check_broadcasts_to("weight", weight, input.shape)
+
+
+def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+                         reduction: str = "mean"):
+    r"""Binary cross-entropy on probabilities.
+
+    $$
+    \ell_i = -w_i\,\big[\,y_i \log x_i + (1 - y_i) \log(1 - x_i)\,\big]
+    $$
+
+    Each log is floored at $-100$, as torch does, so that $x_i \in \{0, 1\}$
+    gives a finite loss (at most $100\,w_i$) instead of ``inf``.
+
+    Prefer ``binary_cross_entropy_with_logits`` on the raw scores: a probability that
+    has rounded to 0 or 1 has lost the information the loss needs.
+
+    Shapes:
+        input, target: the same shape ``(*)``; weight: broadcastable to ``(*)``.
+
+    Arguments:
+        input: probabilities $x \in [0, 1]$.
+        target: targets $y \in [0, 1]$ (soft labels allowed).
+        weight: rescales each element's loss (default: none).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    Returns:
+        The loss, in ``input``'s dtype.
+
+    PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy``.
+
+    Differences from PyTorch: values outside $[0, 1]$ raise ``ValueError`` naming the
+    argument (torch raises ``RuntimeError``); a shape mismatch raises ``ValueError``.
+    """
+    _check_bce(input, target, weight, reduction)
+    _check_unit_interval("input", input)
+    _check_unit_interval("target", target)
+    x = input
+    y = target.astype(x.dtype, copy=False)
+    with np.errstate(divide="ignore"):  # log(0) = -inf is floored just below
+        # log x and log(1 - x), each floored at -100
+        log_x = np.maximum(np.log(x), _BCE_LOG_FLOOR)
+        log_1mx = np.maximum(np.log1p(-x), _BCE_LOG_FLOOR)
+    # l_i = -[y log x + (1 - y) log(1 - x)]
+    loss = -(y * log_x + (1 - y) * log_1mx)
+    if weight is not None:
+        loss = loss * weight.astype(x.dtype, copy=False)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray,
+                                  weight: np.ndarray | None = None, reduction: str = "mean") -> np.ndarray:
+    r"""Gradient of ``binary_cross_entropy`` for ``input``, with torch's formula.
+
+    $$
+    \frac{\partial \ell_i}{\partial x_i} = w_i\,\frac{x_i - y_i}{\max\big(x_i (1 - x_i),\ 10^{-12}\big)}
+    $$
+
+    Away from 0 and 1 this is the exact derivative $-y/x + (1-y)/(1-x)$. Within about
+    $10^{-12}$ of 0 or 1 torch caps the denominator instead of differentiating the
+    floored logs; this function returns what torch returns there.
+    """
+    _check_bce(input, target, weight, reduction)
+    _check_unit_interval("input", input)
+    _check_unit_interval("target", target)
+    x = input
+    y = target.astype(x.dtype, copy=False)
+    g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
+    # dl_i/dx_i = (x - y) / max(x (1 - x), eps)
+    grad = (x - y) / np.maximum(x * (1 - x), _BCE_GRAD_EPS)
+    if weight is not None:
+        grad = grad * weight.astype(x.dtype, copy=False)
+    return (g * grad).astype(x.dtype, copy=False)
+
+
+def _check_unit_interval(name: str, x) -> None:
+    if x.size and not (np.all(x >= 0) and np.all(x <= 1)):  # NaN fails too
+        raise ValueError(f"{name} must hold values in [0, 1], got values in [{np.min(x)}, {np.max(x)}]")
+
+
+def _check_bce_logits(input, target, weight, reduction, pos_weight) -> None:
+    _check_bce(input, target, weight, reduction)
+    if pos_weight is not None:
+        _check_broadcasts_to("pos_weight", pos_weight, input.shape)
+
+
+def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+                                     reduction: str = "mean", pos_weight: np.ndarray | None = None):
+    r"""Binary cross-entropy on logits: a sigmoid and the loss, fused and stable.
+
+    With $\sigma$ the sigmoid and $p$ the weight of positive examples:
+
+    $$
+    \ell_i = -w_i\,\big[\,p\,y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))\,\big]
+    $$
+
+    Computed without forming $\sigma(x)$. With
+    $\operatorname{softplus}(z) = \log(1 + e^{z}) = \max(z, 0) + \log(1 + e^{-|z|})$,
+    $-\log\sigma(x) = \operatorname{softplus}(-x)$ and
+    $-\log(1-\sigma(x)) = x + \operatorname{softplus}(-x)$, so
+
+    $$
+    \ell_i = w_i\,\big[\max(x_i, 0) - x_i y_i + \log(1 + e^{-|x_i|})\big]
+    \quad (p = 1), \qquad
+    \ell_i = w_i\,\big[(1 - y_i)\,x_i + (1 + (p - 1) y_i)\,\operatorname{softplus}(-x_i)\big]
+    $$
+
+    $e^{-|x|} \le 1$ never overflows, and ``log1p`` keeps the tail accurate.
+
+    Shapes:
+        input, target: the same shape ``(*)``; weight and pos_weight: broadcastable to
+        ``(*)`` (pos_weight is usually ``(C,)``, one per class along the last dimension).
+
+    Arguments:
+        input: logits $x$ (any real number).
+        target: targets $y \in [0, 1]$.
+        weight: rescales each element's loss (default: none).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+        pos_weight: weight $p$ of the positive term, e.g. ``n_negative / n_positive``
+            to balance classes (default: none, i.e. 1).
+
+    Returns:
+        The loss, in ``input``'s dtype.
+
+    PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Differences from PyTorch: a shape mismatch raises ``ValueError``; targets are not
+    range-checked (as in torch: soft targets outside [0, 1] are the caller's business).
+    """
+    _check_bce_logits(input, target, weight, reduction, pos_weight)
+    x = input
+    y = target.astype(x.dtype, copy=False)
+    # log(1 + e^{-|x|}), the part of softplus that never overflows
+    log1p_exp_neg_abs = np.log1p(np.exp(-np.abs(x)))
+    if pos_weight is None:
+        # l = max(x, 0) - x y + log(1 + e^{-|x|})
+        loss = np.maximum(x, 0) - x * y + log1p_exp_neg_abs
+    else:
+        p = pos_weight.astype(x.dtype, copy=False)
+        # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}) = -log sigma(x)
+        softplus_neg_x = np.maximum(-x, 0) + log1p_exp_neg_abs
+        # l = (1 - y) x + (1 + (p - 1) y) softplus(-x)
+        loss = (1 - y) * x + (1 + (p - 1) * y) * softplus_neg_x
+    if weight is not None:
+        loss = loss * weight.astype(x.dtype, copy=False)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, target: np.ndarray,
+                                              weight: np.ndarray | None = None, reduction: str = "mean",
+                                              pos_weight: np.ndarray | None = None) -> np.ndarray:
+    r"""Gradient of ``binary_cross_entropy_with_logits`` for ``input``.
+
+    $$
+    \frac{\partial \ell_i}{\partial x_i} = w_i\,\big[\sigma(x_i) - y_i\big] \quad (p = 1),
+    \qquad w_i\,\big[(1 - y_i) - (1 + (p - 1) y_i)\,\sigma(-x_i)\big]
+    $$
+
+    The sigmoid is evaluated stably: $e^{-|x|}$ again.
+    """
+    _check_bce_logits(input, target, weight, reduction, pos_weight)
+    x = input
+    y = target.astype(x.dtype, copy=False)
+    g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
+    # sigma(x) = 1 / (1 + e^{-x}) for x >= 0 and e^{x} / (1 + e^{x}) for x < 0: e = e^{-|x|} <= 1
+    e = np.exp(-np.abs(x))
+    sigma = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    if pos_weight is None:
+        # dl/dx = sigma(x) - y
+        grad = sigma - y
+    else:
+        p = pos_weight.astype(x.dtype, copy=False)
+        # dl/dx = (1 - y) - (1 + (p - 1) y) sigma(-x),  sigma(-x) = 1 - sigma(x)
+        grad = (1 - y) - (1 + (p - 1) * y) * (1 - sigma)
+    if weight is not None:
+        grad = grad * weight.astype(x.dtype, copy=False)
+    return (g * grad).astype(x.dtype, copy=False)
+
+
+# -- multi-class classification -------------------------------------------------------------
+
+def _class_last(a: np.ndarray) -> np.ndarray:
+    """Move the class dimension last: (N, C, d1, ...) -> (N, d1, ..., C); (C,) stays."""
+    return np.moveaxis(a, 1, -1) if a.ndim > 1 else a
+
+
+def _class_back(a: np.ndarray) -> np.ndarray:
+    """Inverse of ``_class_last``: (N, d1, ..., C) -> (N, C, d1, ...)."""
+    return np.moveaxis(a, -1, 1) if a.ndim > 1 else a
+
+
+def _log_softmax_last(z: np.ndarray) -> np.ndarray:
+    r"""Stable $\log \operatorname{softmax}$ over the last axis, with a max shift.
+
+    $\log p_c = (z_c - m) - \log \sum_k e^{z_k - m}$, $m = \max_k z_k$: every
+    exponent is $\le 0$ and the sum is $\ge 1$, so nothing overflows and the log
+    never sees 0.
+    """
+    m = z.max(axis=-1, keepdims=True)       # (..., 1)
+    s = z - m                               # (..., C), max entry 0
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def _check_class_input(input, weight, reduction: str, ignore_index) -> int:
+    """Checks shared by cross_entropy and nll_loss; returns the number of classes C."""
+    check_floating("input", input)
+    if input.ndim < 1:
+        raise ValueError(f"input must have shape (C,), (N, C) or (N, C, d1, ...), got shape {shape_of(input)}")
+    C = input.shape[1 if input.ndim > 1 else 0]
+    if C < 1:
+        raise ValueError(f"input must have at least one class along dimension {1 if input.ndim > 1 else 0}, "
+                         f"got shape {shape_of(input)}")
+    check_reduction(reduction)
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+    if weight is not None:
+        check_floating("weight", weight)
+        if shape_of(weight) != (C,):
+            raise ValueError(f"weight must have shape (C,) = ({C},), one weight per class, got {shape_of(weight)}")
+    return C
+
+
+def _check_is_array(name: str, x) -> None:
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(x).__name__}")
+
+
+def _index_target_shape(input) -> tuple:
+    """The shape class indices must have: (N, d1, ...) for input (N, C, d1, ...); () for input (C,)."""
+    shape = shape_of(input)
+    return shape[:1] + shape[2:] if len(shape) > 1 else ()
+
+
+def _check_index_target(input, target, C: int, ignore_index: int, probabilities_allowed: bool) -> None:
+    expected = _index_target_shape(input)
+    if shape_of(target) != expected:
+        also = f" (class indices) or {shape_of(input)} (class probabilities)" if probabilities_allowed else \
+            " (class indices)"
+        raise ValueError(
+            f"target must have shape {expected}{also} for input of shape {shape_of(input)}, "
+            f"got {shape_of(target)}"
+        )
+    check_class_targets("target", target, C, ignore_index)
+
+
+def _target_distribution(input, target, weight, ignore_index: int, label_smoothing: float):
+    r"""The weighted target distribution $q$ and the denominator of ``reduction='mean'``.
+
+    $q_c = w_c\,\tilde t_c$ with $\tilde t = (1 - \varepsilon)\,t + \varepsilon / C$,
+    where $t$ is the one-hot of the class index (rows with ``ignore_index`` get
+    $q = 0$) or the given probabilities. The mean divides by
+    $\sum_n w_{y_n}$ over non-ignored positions for class indices (torch's weighted
+    mean) and by the number of positions for probabilities.
+
+    Returns ``(q, denominator)`` with ``q`` of shape ``(N, d1, ..., C)`` (class last).
+    """
+    C = input.shape[1 if input.ndim > 1 else 0]
+    dtype = input.dtype
+    w = np.ones(C, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
+    if shape_of(target) == shape_of(input):  # class probabilities
+        t = _class_last(target.astype(dtype, copy=False))                   # (N, d1, ..., C)
+        valid = np.ones(t.shape[:-1], dtype=bool)                           # (N, d1, ...)
+        denominator = dtype.type(t[..., 0].size)
+    else:  # class indices
+        valid = np.asarray(target != ignore_index)                          # (N, d1, ...)
+        y = np.where(valid, target, 0)
+        # t = one_hot(y), zero on ignored positions                            (N, d1, ..., C)
+        t = ((np.arange(C) == y[..., None]) & valid[..., None]).astype(dtype)
+        # torch's weighted mean: divide by the sum of the target classes' weights
+        denominator = (w[y] * valid).sum(dtype=dtype)
+    # t~ = (1 - eps) t + eps / C on the positions that count
+    t_smooth = (1 - label_smoothing) * t + (label_smoothing / C) * valid[..., None]
+    # q_c = w_c t~_c                                                           (N, d1, ..., C)
+    q = (w * t_smooth).astype(dtype, copy=False)
+    return q, denominator
+
+
+def _weighted_mean(loss: np.ndarray, denominator, reduction: str):
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    if denominator == 0:  # every target ignored (or zero weight): 0 / 0, NaN as in torch
+        return loss.dtype.type(np.nan)
+    return total / denominator
+
+
+def _grad_weighted_mean(grad_output, loss_shape: tuple, denominator, reduction: str, dtype) -> np.ndarray:
+    r"""Upstream $\partial L/\partial \ell_n$ when the mean divides by ``denominator``."""
+    g = np.asarray(grad_output, dtype=dtype)
+    if reduction == "none":
+        if g.shape != tuple(loss_shape):
+            raise ValueError(
+                f"grad_output must have the loss's shape {tuple(loss_shape)} for reduction='none', got {g.shape}"
+            )
+        return g
+    if g.ndim != 0:
+        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape {g.shape}")
+    if reduction == "mean":
+        # torch's gradient is 0 when every target is ignored (the loss itself is NaN)
+        g = g / denominator if denominator != 0 else np.zeros_like(g)
+    return np.broadcast_to(g, loss_shape)
+
+
+def _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing) -> None:
+    C = _check_class_input(input, weight, reduction, ignore_index)
+    check_real("label_smoothing", label_smoothing, 0.0, 1.0)
+    _check_is_array("target", target)
+    if shape_of(target) == shape_of(input):
+        if not np.issubdtype(target.dtype, np.floating):
+            raise TypeError(
+                f"target has the shape of input {shape_of(input)}, so it is read as class probabilities "
+                f"and must be floating point, got dtype {target.dtype} (class indices have shape "
+                f"{_index_target_shape(input)})"
+            )
+        if ignore_index >= 0:
+            raise ValueError(f"ignore_index is not supported with class-probability targets, got {ignore_index}")
+    else:
+        _check_index_target(input, target, C, ignore_index, probabilities_allowed=True)
+
+
+def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+                  ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
+    r"""Cross-entropy between the softmax of logits and a target distribution.
+
+    $$
+    \log p_{n,c} = z_{n,c} - \log \sum_k e^{z_{n,k}}, \qquad
+    \ell_n = -\sum_c q_{n,c} \log p_{n,c}, \qquad
+    q_{n,c} = w_c \Big[(1 - \varepsilon)\, t_{n,c} + \frac{\varepsilon}{C}\Big]
+    $$
+
+    $t_n$ is the one-hot vector of the class index $y_n$ (so without smoothing
+    $\ell_n = -w_{y_n} \log p_{n, y_n}$) or a given probability vector;
+    $\varepsilon$ is ``label_smoothing``, $w$ the class weights. The log-softmax
+    is computed with a max shift, so logits of any size give finite results.
+
+    ``reduction='mean'`` divides the sum by $\sum_n w_{y_n}$ over non-ignored
+    positions (class indices; the plain count when ``weight`` is ``None``) or by the number
+    of positions (probabilities), as torch does.
+
+    Shapes:
+        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` (classes on dimension 1);
+        target: class indices of shape ``()``, ``(N,)`` or ``(N, d1, ...)``, or class
+        probabilities of the same shape as ``input``; weight ``(C,)``.
+        Output: a scalar, or the target-index shape ``()`` / ``(N, d1, ...)`` with
+        ``reduction='none'``.
+
+    Arguments:
+        input: unnormalized logits $z$.
+        target: integer class indices in ``[0, C)`` (or ``ignore_index``), or floating
+            probabilities with the shape of ``input``.
+        weight: a weight per class (default: all 1).
+        ignore_index: positions whose target equals it add nothing to the loss nor to the
+            mean's denominator (class indices only; default -100).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+        label_smoothing: $\varepsilon \in [0, 1]$, mixes the target with the uniform
+            distribution (default 0).
+
+    Returns:
+        The loss, in ``input``'s dtype. With ``reduction='mean'`` and every target
+        ignored, NaN (0/0), as in torch.
+
+    PyTorch equivalent: ``torch.nn.functional.cross_entropy``.
+
+    References: Szegedy, C. et al. (2016). Rethinking the Inception Architecture for
+    Computer Vision (label smoothing). CVPR. https://arxiv.org/abs/1512.00567
+
+    Differences from PyTorch: class indices of any integer dtype are accepted (torch takes
+    int64 and uint8 only); an out-of-range index or a target of the wrong shape raises
+    ``ValueError`` naming ``target``; ``label_smoothing`` outside [0, 1] raises (torch
+    ignores a negative value).
+    """
+    _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
+    log_p = _log_softmax_last(_class_last(input))   # (N, d1, ..., C)
+    # l_n = -sum_c q_{n,c} log p_{n,c}               (N, d1, ...)
+    loss = (q * -log_p).sum(axis=-1)
+    return _weighted_mean(loss, denominator, reduction)
+
+
+def cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+                           ignore_index: int = -100, reduction: str = "mean",
+                           label_smoothing: float = 0.0) -> np.ndarray:
+    r"""Gradient of ``cross_entropy`` for ``input`` (the logits).
+
+    From $\ell = -\sum_c q_c \log p_c$ and
+    $\partial \log p_c / \partial z_k = [c = k] - p_k$:
+
+    $$
+    \frac{\partial \ell_n}{\partial z_{n,k}} = p_{n,k} \sum_c q_{n,c} - q_{n,k}
+    $$
+
+    which is the familiar $p - \text{onehot}(y)$ without weights and smoothing.
+    """
+    _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
+    p = np.exp(_log_softmax_last(_class_last(input)))              # (N, d1, ..., C)
+    g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
+    # dl_n/dz_{n,k} = p_{n,k} sum_c q_{n,c} - q_{n,k}                 (N, d1, ..., C)
+    grad = p * q.sum(axis=-1, keepdims=True) - q
+    return _class_back(g[..., None] * grad).astype(input.dtype, copy=False)  # (N, C, d1, ...)
+
+
+def _check_nll(input, target, weight, ignore_index, reduction) -> None:
+    C = _check_class_input(input, weight, reduction, ignore_index)
+    _check_is_array("target", target)
+    _check_index_target(input, target, C, ignore_index, probabilities_allowed=False)
+
+
+def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+             ignore_index: int = -100, reduction: str = "mean"):
+    r"""Negative log-likelihood of class indices, given log-probabilities.
+
+    $$
+    \ell_n = -w_{y_n}\, x_{n, y_n}
+    $$
+
+    ``input`` is expected to hold log-probabilities (e.g. a log-softmax);
+    ``nll_loss(log_softmax(z), y)`` equals ``cross_entropy(z, y)``. ``reduction='mean'``
+    divides by $\sum_n w_{y_n}$ over non-ignored positions.
+
+    Shapes:
+        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target ``()``, ``(N,)`` or
+        ``(N, d1, ...)``; weight ``(C,)``.
+
+    Arguments:
+        input: log-probabilities $x$.
+        target: integer class indices in ``[0, C)`` (or ``ignore_index``).
+        weight: a weight per class (default: all 1).
+        ignore_index: positions whose target equals it are left out (default -100).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    Returns:
+        The loss, in ``input``'s dtype (NaN for a mean over nothing, as in torch).
+
+    PyTorch equivalent: ``torch.nn.functional.nll_loss``.
+
+    Differences from PyTorch: as ``cross_entropy`` for the target checks.
+    """
+    _check_nll(input, target, weight, ignore_index, reduction)
+    q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
+    # l_n = -sum_c q_{n,c} x_{n,c} = -w_{y_n} x_{n,y_n}       (N, d1, ...)
+    loss = (q * -_class_last(input)).sum(axis=-1)
+    return _weighted_mean(loss, denominator, reduction)
+
+
+def nll_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
+                      ignore_index: int = -100, reduction: str = "mean") -> np.ndarray:
+    r"""Gradient of ``nll_loss`` for ``input``: $-w_{y_n}$ at $(n, y_n)$, 0 elsewhere."""
+    _check_nll(input, target, weight, ignore_index, reduction)
+    q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
+    g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
+    # dl_n/dx_{n,c} = -q_{n,c}                                   (N, d1, ..., C)
+    return _class_back(-g[..., None] * q).astype(input.dtype, copy=False)  # (N, C, d1, ...)

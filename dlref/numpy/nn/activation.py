@@ -23,7 +23,7 @@ def _check_inplace(inplace) -> None:
 
 
 class Sigmoid(Module):
-    r"""Applies :math:`\sigma(x) = 1/(1+e^{-x})` elementwise (see :func:`~dlref.numpy.functional.sigmoid`).
+    r"""Applies $\sigma(x) = 1/(1+e^{-x})$ elementwise (see `dlref.numpy.functional.sigmoid`).
 
     Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.Sigmoid``.
     """
@@ -37,7 +37,7 @@ class Sigmoid(Module):
 
 
 class Tanh(Module):
-    r"""Applies :math:`\tanh(x)` elementwise (see :func:`~dlref.numpy.functional.tanh`).
+    r"""Applies $\tanh(x)$ elementwise (see `dlref.numpy.functional.tanh`).
 
     Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.Tanh``.
     """
@@ -51,7 +51,7 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    r"""Applies :math:`\max(0, x)` elementwise (see :func:`~dlref.numpy.functional.relu`).
+    r"""Applies $\max(0, x)$ elementwise (see `dlref.numpy.functional.relu`).
 
     Arguments:
         inplace: accepted for compatibility with torch; the computation is out of place.
@@ -76,9 +76,9 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    r"""Applies :math:`x` for :math:`x > 0` and ``negative_slope`` :math:`\cdot x` otherwise.
+    r"""Applies $x$ for $x > 0$ and ``negative_slope`` $\cdot x$ otherwise.
 
-    See :func:`~dlref.numpy.functional.leaky_relu`. Deterministic: no randomness is involved.
+    See `dlref.numpy.functional.leaky_relu`. Deterministic: no randomness is involved.
 
     Arguments:
         negative_slope: slope for negative inputs, default 0.01.
@@ -114,12 +114,12 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
-    r"""Applies :math:`x` for :math:`x > 0` and :math:`\alpha(e^x - 1)` otherwise.
+    r"""Applies $x$ for $x > 0$ and $\alpha(e^x - 1)$ otherwise.
 
-    See :func:`~dlref.numpy.functional.elu`.
+    See `dlref.numpy.functional.elu`.
 
     Arguments:
-        alpha: :math:`\alpha`, default 1.0.
+        alpha: $\alpha$, default 1.0.
         inplace: accepted for compatibility; out of place here. With ``inplace=True`` a
             negative ``alpha`` is rejected, because torch cannot backpropagate through its
             in-place ELU with a negative ``alpha``.
@@ -152,7 +152,7 @@ class ELU(Module):
 
 
 class SiLU(Module):
-    r"""Applies :math:`x\,\sigma(x)` elementwise (see :func:`~dlref.numpy.functional.silu`).
+    r"""Applies $x\,\sigma(x)$ elementwise (see `dlref.numpy.functional.silu`).
 
     Arguments:
         inplace: accepted for compatibility with torch; the computation is out of place.
@@ -177,7 +177,7 @@ class SiLU(Module):
 
 
 class GELU(Module):
-    r"""Applies :math:`x\,\Phi(x)` elementwise (see :func:`~dlref.numpy.functional.gelu`).
+    r"""Applies $x\,\Phi(x)$ elementwise (see `dlref.numpy.functional.gelu`).
 
     Arguments:
         approximate: ``'none'`` (exact, default) or ``'tanh'``.
@@ -204,7 +204,7 @@ class GELU(Module):
 class Softmax(Module):
     r"""Applies softmax along ``dim``: each slice becomes a probability vector.
 
-    See :func:`~dlref.numpy.functional.softmax` (stable: the maximum is subtracted first).
+    See `dlref.numpy.functional.softmax` (stable: the maximum is subtracted first).
 
     Arguments:
         dim: dimension to normalise over, default ``-1``.
@@ -233,7 +233,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    r"""Applies log-softmax along ``dim`` (see :func:`~dlref.numpy.functional.log_softmax`).
+    r"""Applies log-softmax along ``dim`` (see `dlref.numpy.functional.log_softmax`).
 
     Arguments:
         dim: dimension to normalise over, default ``-1``.
@@ -241,7 +241,7 @@ class LogSoftmax(Module):
     Shapes: input any, output the same.
 
     PyTorch equivalent: ``torch.nn.LogSoftmax(dim)``; the default differs as for
-    :class:`Softmax`.
+    `Softmax`.
     """
 
     def __init__(self, dim: int = -1):

@@ -1,32 +1,269 @@
-"""Loss modules (STUB: being written; replace this file entirely)."""
+"""Loss modules: ``forward(input, target)`` returns the loss, ``backward()`` the gradient for ``input``.
 
+Each module holds its options (``reduction``, ``weight``, ...) and calls the function of
+the same name in ``dlref.numpy.functional.loss``. ``weight`` and ``pos_weight`` are
+buffers, as in torch, so they appear in ``state_dict()`` when given.
+
+``backward(grad_output=None)``: ``None`` stands for $\\partial L/\\partial L = 1$
+(a scalar for a reduced loss, ones of the loss's shape for ``reduction='none'``), which is
+what ``loss.backward()`` means in torch.
+
+Differences from PyTorch: the deprecated ``size_average`` and ``reduce`` arguments are not
+accepted; options after ``weight`` are keyword-only (``CrossEntropyLoss(w, ignore_index=0)``),
+so a call written for torch's positional order fails loudly instead of misassigning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlref._checks import check_floating, check_real, check_reduction
+from dlref.numpy.functional import loss as F
 from dlref.numpy.nn.module import Module
 
+
+def _upstream(grad_output, loss_shape: tuple, dtype) -> np.ndarray:
+    """``grad_output``, or dL/dL = 1 (ones of the loss's shape) when it is ``None``."""
+    if grad_output is None:
+        return np.ones(loss_shape, dtype=dtype)
+    return np.asarray(grad_output, dtype=dtype)
+
+
+def _check_weight(name: str, weight) -> np.ndarray | None:
+    if weight is None:
+        return None
+    check_floating(name, weight)
+    return np.asarray(weight)
+
+
 class MSELoss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('MSELoss is being written')
+    r"""Mean squared error $\ell_i = (x_i - y_i)^2$; see ``dlref.numpy.functional.mse_loss``.
+
+    Arguments:
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    PyTorch equivalent: ``torch.nn.MSELoss``.
+    """
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        check_reduction(reduction)
+        self.reduction = reduction
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.mse_loss(input, target, reduction=self.reduction)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.mse_loss_backward(g, input, target, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
 
 class L1Loss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('L1Loss is being written')
+    r"""Mean absolute error $\ell_i = |x_i - y_i|$; see ``dlref.numpy.functional.l1_loss``.
+
+    Arguments:
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    PyTorch equivalent: ``torch.nn.L1Loss``.
+    """
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        check_reduction(reduction)
+        self.reduction = reduction
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.l1_loss(input, target, reduction=self.reduction)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.l1_loss_backward(g, input, target, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
 
 class HuberLoss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('HuberLoss is being written')
+    r"""Huber loss, quadratic inside $|x - y| < \delta$, linear outside; see ``dlref.numpy.functional.huber_loss``.
+
+    Arguments:
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+        delta: the threshold $\delta > 0$ (default 1).
+
+    PyTorch equivalent: ``torch.nn.HuberLoss`` (same positional order: reduction, delta).
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__()
+        check_reduction(reduction)
+        check_real("delta", delta, 0.0, None, low_inclusive=False)
+        self.reduction = reduction
+        self.delta = delta
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.huber_loss_backward(g, input, target, reduction=self.reduction, delta=self.delta)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, delta={self.delta}"
+
 
 class BCELoss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('BCELoss is being written')
+    r"""Binary cross-entropy on probabilities (logs floored at -100); see ``dlref.numpy.functional.binary_cross_entropy``.
+
+    Arguments:
+        weight: rescaling weight broadcastable to the input (a buffer; default none).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (keyword-only).
+
+    PyTorch equivalent: ``torch.nn.BCELoss``. Prefer ``BCEWithLogitsLoss``.
+    """
+
+    def __init__(self, weight: np.ndarray | None = None, *, reduction: str = "mean"):
+        super().__init__()
+        check_reduction(reduction)
+        self.register_buffer("weight", _check_weight("weight", weight))
+        self.reduction = reduction
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.binary_cross_entropy_backward(g, input, target, weight=self.weight, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
 
 class BCEWithLogitsLoss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('BCEWithLogitsLoss is being written')
+    r"""Sigmoid and binary cross-entropy in one stable step; see ``dlref.numpy.functional.binary_cross_entropy_with_logits``.
+
+    Arguments:
+        weight: rescaling weight broadcastable to the input (a buffer; default none).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (keyword-only).
+        pos_weight: weight of the positive term, broadcastable to the input, usually one
+            per class ``(C,)`` (a buffer; keyword-only; default none).
+
+    PyTorch equivalent: ``torch.nn.BCEWithLogitsLoss``.
+    """
+
+    def __init__(self, weight: np.ndarray | None = None, *, reduction: str = "mean",
+                 pos_weight: np.ndarray | None = None):
+        super().__init__()
+        check_reduction(reduction)
+        self.register_buffer("weight", _check_weight("weight", weight))
+        self.register_buffer("pos_weight", _check_weight("pos_weight", pos_weight))
+        self.reduction = reduction
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.binary_cross_entropy_with_logits_backward(g, input, target, weight=self.weight,
+                                                           reduction=self.reduction, pos_weight=self.pos_weight)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
 
 class CrossEntropyLoss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('CrossEntropyLoss is being written')
+    r"""Cross-entropy from logits; see ``dlref.numpy.functional.cross_entropy``.
+
+    Takes raw scores (no softmax before it): class indices ``(N,)`` / ``(N, d1, ...)`` or
+    class probabilities of the input's shape as targets.
+
+    Arguments:
+        weight: a weight per class, shape ``(C,)`` (a buffer; default none).
+        ignore_index: target value that is skipped (keyword-only; default -100).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (keyword-only).
+        label_smoothing: $\varepsilon \in [0, 1]$ (keyword-only; default 0).
+
+    PyTorch equivalent: ``torch.nn.CrossEntropyLoss``.
+    """
+
+    def __init__(self, weight: np.ndarray | None = None, *, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0):
+        super().__init__()
+        check_reduction(reduction)
+        check_real("label_smoothing", label_smoothing, 0.0, 1.0)
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+        self.register_buffer("weight", _check_weight("weight", weight))
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.cross_entropy_backward(g, input, target, weight=self.weight, ignore_index=self.ignore_index,
+                                        reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        return (f"ignore_index={self.ignore_index}, reduction={self.reduction!r}, "
+                f"label_smoothing={self.label_smoothing}")
+
 
 class NLLLoss(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError('NLLLoss is being written')
+    r"""Negative log-likelihood of class indices given log-probabilities; see ``dlref.numpy.functional.nll_loss``.
 
+    Arguments:
+        weight: a weight per class, shape ``(C,)`` (a buffer; default none).
+        ignore_index: target value that is skipped (keyword-only; default -100).
+        reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (keyword-only).
+
+    PyTorch equivalent: ``torch.nn.NLLLoss``.
+    """
+
+    def __init__(self, weight: np.ndarray | None = None, *, ignore_index: int = -100, reduction: str = "mean"):
+        super().__init__()
+        check_reduction(reduction)
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
+        self.register_buffer("weight", _check_weight("weight", weight))
+        self.ignore_index = ignore_index
+        self.reduction = reduction
+
+    def forward(self, input: np.ndarray, target: np.ndarray):
+        loss = F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+        self._save(input=input, target=target, loss_shape=np.shape(loss))
+        return loss
+
+    def backward(self, grad_output=None) -> np.ndarray:
+        input, target, loss_shape = self._saved("input", "target", "loss_shape")
+        g = _upstream(grad_output, loss_shape, input.dtype)
+        return F.nll_loss_backward(g, input, target, weight=self.weight, ignore_index=self.ignore_index,
+                                   reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return f"ignore_index={self.ignore_index}, reduction={self.reduction!r}"

@@ -93,23 +93,22 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
                     error_if_nonfinite: bool = False, foreach: bool | None = None) -> np.ndarray:
     r"""Rescale the gradients in place so that their total p-norm is at most ``max_norm``.
 
-    The gradients of all parameters are treated as one long vector :math:`g`. Its norm
+    The gradients of all parameters are treated as one long vector $g$. Its norm
     equals the norm of the per-parameter norms, which is how it is computed:
 
-    .. math::
-        \|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad
+    $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad$$
         c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
         g_i \leftarrow c\, g_i
 
-    With :math:`p = \infty`, :math:`\|g\|_\infty = \max_j |g_j|`. Every gradient is scaled
-    by the same :math:`c \le 1`, so the direction of :math:`g` is kept.
+    With $p = \infty$, $\|g\|_\infty = \max_j |g_j|$. Every gradient is scaled
+    by the same $c \le 1$, so the direction of $g$ is kept.
 
     Arguments:
         parameters: a `Parameter` or an iterable of them (e.g. ``model.parameters()``).
             Parameters whose ``grad`` is ``None`` are skipped.
-        max_norm: the largest allowed total norm, a number :math:`\ge 0` (``inf`` clips
+        max_norm: the largest allowed total norm, a number $\ge 0$ (``inf`` clips
             nothing).
-        norm_type: :math:`p` of the p-norm, a number :math:`> 0`, or ``inf`` (also the
+        norm_type: $p$ of the p-norm, a number $> 0$, or ``inf`` (also the
             string ``'inf'``). Default 2.
         error_if_nonfinite: raise ``RuntimeError`` (before changing anything) when the total
             norm is NaN or infinite. With ``False`` such gradients are scaled anyway, which
@@ -128,7 +127,7 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
         RuntimeError: ``error_if_nonfinite=True`` and the total norm is not finite.
 
     PyTorch equivalent: ``torch.nn.utils.clip_grad_norm_`` (same arguments, same
-    :math:`10^{-6}` in the denominator, same in-place update, same warning for an empty
+    $10^{-6}$ in the denominator, same in-place update, same warning for an empty
     generator).
 
     Differences from PyTorch: torch accepts a negative ``max_norm`` (it flips the sign of
@@ -177,7 +176,7 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
                      foreach: bool | None = None) -> None:
     r"""Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
 
-    .. math:: g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)
+    $$g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)$$
 
     Each entry is cut on its own, so unlike `clip_grad_norm_` the direction of the
     gradient changes whenever some entries are cut and others are not.
@@ -185,7 +184,7 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
     Arguments:
         parameters: a `Parameter` or an iterable of them; those whose ``grad`` is ``None``
             are skipped.
-        clip_value: the largest allowed absolute value, a number :math:`\ge 0`.
+        clip_value: the largest allowed absolute value, a number $\ge 0$.
         foreach: accepted for compatibility with torch; ignored.
 
     Returns:

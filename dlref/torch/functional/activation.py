@@ -3,12 +3,12 @@ r"""Activation functions from torch tensor primitives; autograd computes their g
 Each function is written from ``torch.exp``, ``torch.expm1``, ``torch.erfc``,
 ``torch.where``, ``clamp`` and arithmetic, never from the op it mirrors
 (``torch.sigmoid``, ``torch.tanh``, ``F.relu``, ``F.softmax``, ...), so the tests can
-compare the two. The stable forms are those of :mod:`dlref.numpy.functional.activation`.
+compare the two. The stable forms are those of `dlref.numpy.functional.activation`.
 
 One autograd detail shapes this code: ``torch.where`` sends a zero gradient to the branch
 it does not select, but ``0 * inf`` is NaN, so no branch may have an infinite derivative at
-any input, selected or not. Every branch below is built from :math:`e^{-|x|}` or
-:math:`e^{\min(x,0)}` and stays finite.
+any input, selected or not. Every branch below is built from $e^{-|x|}$ or
+$e^{\min(x,0)}$ and stays finite.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def _neg_abs(x: torch.Tensor) -> torch.Tensor:
 
 
 def sigmoid(input: torch.Tensor) -> torch.Tensor:
-    r"""Logistic sigmoid :math:`1/(1+e^{-x})`, stable: :math:`z = e^{-|x|}`, then
-    :math:`1/(1+z)` for :math:`x \ge 0` and :math:`z/(1+z)` for :math:`x < 0`.
+    r"""Logistic sigmoid $1/(1+e^{-x})$, stable: $z = e^{-|x|}$, then
+    $1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
 
     PyTorch equivalent: ``torch.sigmoid``. Difference: integer tensors are rejected.
     """
@@ -50,7 +50,7 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
 
 
 def tanh(input: torch.Tensor) -> torch.Tensor:
-    r"""Hyperbolic tangent from :math:`z = e^{-2|x|}`: :math:`\tanh x = \operatorname{sign}(x)\,(1 - z)/(1 + z)`.
+    r"""Hyperbolic tangent from $z = e^{-2|x|}$: $\tanh x = \operatorname{sign}(x)\,(1 - z)/(1 + z)$.
 
     PyTorch equivalent: ``torch.tanh``. Difference: integer tensors are rejected.
     """
@@ -63,7 +63,7 @@ def tanh(input: torch.Tensor) -> torch.Tensor:
 
 
 def relu(input: torch.Tensor) -> torch.Tensor:
-    r""":math:`\max(0, x)`, written as ``where(x <= 0, 0, x)``: NaN stays NaN and the
+    r"""$\max(0, x)$, written as ``where(x <= 0, 0, x)``: NaN stays NaN and the
     gradient at 0 is 0, both as in torch.
 
     PyTorch equivalent: ``torch.nn.functional.relu`` (no ``inplace``; see the module).
@@ -75,7 +75,7 @@ def relu(input: torch.Tensor) -> torch.Tensor:
 
 
 def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
-    r""":math:`x` for :math:`x > 0`, ``negative_slope`` :math:`\cdot x` otherwise (deterministic).
+    r"""$x$ for $x > 0$, ``negative_slope`` $\cdot x$ otherwise (deterministic).
 
     PyTorch equivalent: ``torch.nn.functional.leaky_relu`` (no ``inplace``).
     """
@@ -87,8 +87,8 @@ def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01) -> torch.Tenso
 
 
 def elu(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
-    r""":math:`x` for :math:`x > 0`, :math:`\alpha(e^x - 1)` otherwise, with ``expm1`` of
-    :math:`\min(x, 0)` so that no exponential overflows (gradient :math:`\alpha` at 0, as torch).
+    r"""$x$ for $x > 0$, $\alpha(e^x - 1)$ otherwise, with ``expm1`` of
+    $\min(x, 0)$ so that no exponential overflows (gradient $\alpha$ at 0, as torch).
 
     PyTorch equivalent: ``torch.nn.functional.elu`` (no ``inplace``).
     """
@@ -100,7 +100,7 @@ def elu(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
 
 
 def silu(input: torch.Tensor) -> torch.Tensor:
-    r""":math:`x\,\sigma(x)` with the stable :func:`sigmoid` above.
+    r"""$x\,\sigma(x)$ with the stable `sigmoid` above.
 
     PyTorch equivalent: ``torch.nn.functional.silu`` (no ``inplace``).
     """
@@ -109,8 +109,8 @@ def silu(input: torch.Tensor) -> torch.Tensor:
 
 
 def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
-    r""":math:`x\,\Phi(x)`; exact with :math:`\Phi(x) = \tfrac12\operatorname{erfc}(-x/\sqrt2)`, or
-    the tanh approximation :math:`\tfrac12 x(1 + \tanh(\sqrt{2/\pi}(x + 0.044715x^3)))`.
+    r"""$x\,\Phi(x)$; exact with $\Phi(x) = \tfrac12\operatorname{erfc}(-x/\sqrt2)$, or
+    the tanh approximation $\tfrac12 x(1 + \tanh(\sqrt{2/\pi}(x + 0.044715x^3)))$.
 
     PyTorch equivalent: ``torch.nn.functional.gelu``.
     """
@@ -127,10 +127,10 @@ def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
 
 
 def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    r""":math:`e^{x_i - m} / \sum_j e^{x_j - m}` along ``dim``, :math:`m` the maximum.
+    r"""$e^{x_i - m} / \sum_j e^{x_j - m}$ along ``dim``, $m$ the maximum.
 
-    The shift :math:`m` is detached: softmax does not change when a constant is subtracted,
-    so :math:`m` carries no gradient, and autograd need not differentiate through ``max``.
+    The shift $m$ is detached: softmax does not change when a constant is subtracted,
+    so $m$ carries no gradient, and autograd need not differentiate through ``max``.
 
     PyTorch equivalent: ``torch.nn.functional.softmax``. Differences: ``dim`` defaults to
     ``-1`` (torch's implicit choice is deprecated); a ``dim`` out of range raises
@@ -148,9 +148,9 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
 
 def log_softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    r""":math:`(x_i - m) - \log\sum_j e^{x_j - m}` along ``dim`` (log-sum-exp), :math:`m` the maximum.
+    r"""$(x_i - m) - \log\sum_j e^{x_j - m}$ along ``dim`` (log-sum-exp), $m$ the maximum.
 
-    PyTorch equivalent: ``torch.nn.functional.log_softmax``; differences as for :func:`softmax`.
+    PyTorch equivalent: ``torch.nn.functional.log_softmax``; differences as for `softmax`.
     """
     _check_tensor("input", input)
     _check_dim(dim, input.dim())

@@ -85,16 +85,15 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
                     error_if_nonfinite: bool = False, foreach: bool | None = None) -> torch.Tensor:
     r"""Rescale the gradients in place so that their total p-norm is at most ``max_norm``.
 
-    .. math::
-        \|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad
+    $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad$$
         c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
         g_i \leftarrow c\, g_i
 
     Arguments:
         parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``);
             those whose ``grad`` is ``None`` are skipped.
-        max_norm: the largest allowed total norm, :math:`\ge 0`.
-        norm_type: :math:`p > 0`, or ``inf`` / ``'inf'``. Default 2.
+        max_norm: the largest allowed total norm, $\ge 0$.
+        norm_type: $p > 0$, or ``inf`` / ``'inf'``. Default 2.
         error_if_nonfinite: raise ``RuntimeError`` when the total norm is NaN or infinite.
         foreach: accepted for compatibility (a speed option in torch); ignored.
 
@@ -142,11 +141,11 @@ def clip_grad_value_(parameters: torch.Tensor | Iterable[torch.Tensor], clip_val
                      foreach: bool | None = None) -> None:
     r"""Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
 
-    .. math:: g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)
+    $$g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)$$
 
     Arguments:
         parameters: a tensor or an iterable of tensors; those without ``grad`` are skipped.
-        clip_value: the largest allowed absolute value, :math:`\ge 0`.
+        clip_value: the largest allowed absolute value, $\ge 0$.
         foreach: accepted for compatibility; ignored.
 
     PyTorch equivalent: ``torch.nn.utils.clip_grad_value_``.
