@@ -1,27 +1,37 @@
 """Weight initialization, with torch's formulas, defaults and names.
 
-Each function fills a `Parameter` (or a NumPy array) in place and returns it. The random
-draws come from an explicit ``numpy.random.Generator`` (``generator=``, as torch's own
-``generator`` keyword); with ``None`` a fresh, unseeded one is used.
+Each function fills a `Parameter` (or a NumPy array) in place and returns its argument.
+The random draws come from an explicit ``numpy.random.Generator`` (``generator=``, as
+torch's own ``generator`` keyword); with ``None`` a fresh, unseeded one is used.
 
 Fans follow torch: for a weight of shape ``(out, in, *kernel)``,
-``fan_in = in * prod(kernel)`` and ``fan_out = out * prod(kernel)``.
+``fan_in = in * prod(kernel)`` and ``fan_out = out * prod(kernel)``. A ``Linear`` weight
+``(out_features, in_features)`` therefore has ``fan_in = in_features``.
+
+Differences from ``torch.nn.init``: arguments are checked first (a ``ValueError`` or
+``TypeError`` naming the argument, where torch sometimes raises a ``RuntimeError`` or
+accepts the value); ``calculate_fan_in_and_fan_out`` is public (torch's is the private
+``_calculate_fan_in_and_fan_out``); ``trunc_normal_``, ``eye_``, ``dirac_``,
+``orthogonal_`` and ``sparse_`` are not implemented.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
-from dlref._checks import check_choice, check_real
+from dlref._checks import check_choice, check_floating, check_real
 from dlref.numpy.nn.module import Parameter
 
 _LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                 "conv_transpose3d", "sigmoid")
+_NONLINEARITIES = _LINEAR_LIKE + ("tanh", "relu", "leaky_relu", "selu")
 
 
 def _array(tensor) -> np.ndarray:
+    """The array that ``tensor`` (a Parameter or an ndarray) holds, written in place."""
     if isinstance(tensor, Parameter):
         return tensor.data
     if isinstance(tensor, np.ndarray):
@@ -29,22 +39,41 @@ def _array(tensor) -> np.ndarray:
     raise TypeError(f"tensor must be a Parameter or a numpy.ndarray, got {type(tensor).__name__}")
 
 
+def _float_array(tensor) -> np.ndarray:
+    """As `_array`, for the random fills: an integer array cannot hold the draws."""
+    x = _array(tensor)
+    check_floating("tensor", x)
+    return x
+
+
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
     if generator is None:
         return np.random.default_rng()
     if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"generator must be a numpy.random.Generator, got {type(generator).__name__}")
+        raise TypeError(f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}")
     return generator
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    r"""The gain that keeps activations' variance steady through a nonlinearity (torch's table).
+    r"""The recommended gain for a nonlinearity: the factor that keeps activations' scale steady.
 
-    ``linear``/``conv``/``sigmoid``: 1; ``tanh``: 5/3; ``relu``: :math:`\sqrt 2`;
-    ``leaky_relu`` with slope ``a``: :math:`\sqrt{2/(1+a^2)}` (``a`` defaults to 0.01);
-    ``selu``: 3/4.
+    | nonlinearity | gain |
+    |---|---|
+    | ``linear``, ``conv{1,2,3}d``, ``conv_transpose{1,2,3}d``, ``sigmoid`` | $1$ |
+    | ``tanh`` | $5/3$ |
+    | ``relu`` | $\sqrt 2$ |
+    | ``leaky_relu`` (negative slope ``param``) | $\sqrt{2 / (1 + \text{param}^2)}$ |
+    | ``selu`` | $3/4$ |
 
-    PyTorch equivalent: ``torch.nn.init.calculate_gain``.
+    Arguments:
+        nonlinearity: the name of the function that follows the layer (``torch.nn.functional`` name).
+        param: the negative slope for ``'leaky_relu'`` (default 0.01); ignored otherwise.
+
+    Returns:
+        The gain, a float.
+
+    PyTorch equivalent: ``torch.nn.init.calculate_gain``. Differences: returns ``1.0``
+    where torch returns the int ``1``; a non-number ``param`` raises ``TypeError`` (torch: ``ValueError``).
     """
     if nonlinearity in _LINEAR_LIKE:
         return 1.0
@@ -53,111 +82,260 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
-        check_real("param", slope)
-        return math.sqrt(2.0 / (1 + slope**2))
+        negative_slope = 0.01 if param is None else param
+        check_real("param", negative_slope)
+        # gain = sqrt(2 / (1 + a^2)): E[leaky_relu(z)^2] = (1 + a^2) / 2 * E[z^2] for symmetric z
+        return math.sqrt(2.0 / (1 + negative_slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"nonlinearity must be one of {_LINEAR_LIKE + ('tanh', 'relu', 'leaky_relu', 'selu')}, got {nonlinearity!r}")
+    raise ValueError(f"nonlinearity must be one of {_NONLINEARITIES}, got {nonlinearity!r}")
 
 
 def calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``; needs at least 2 dimensions."""
+    r"""``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``.
+
+    $$
+    \text{fan\_in} = \text{in}\prod \text{kernel}, \qquad \text{fan\_out} = \text{out}\prod \text{kernel}
+    $$
+
+    Arguments:
+        tensor: a Parameter or array with at least 2 dimensions.
+
+    Returns:
+        ``(fan_in, fan_out)``, two ints.
+
+    PyTorch equivalent: ``torch.nn.init._calculate_fan_in_and_fan_out`` (private there).
+    """
     shape = _array(tensor).shape
     if len(shape) < 2:
         raise ValueError(f"tensor must have at least 2 dimensions to have a fan in and out, got shape {shape}")
-    receptive_field = int(np.prod(shape[2:])) if len(shape) > 2 else 1
-    return shape[1] * receptive_field, shape[0] * receptive_field
+    receptive_field = math.prod(shape[2:])  # 1 for a 2-D weight
+    fan_in = shape[1] * receptive_field
+    fan_out = shape[0] * receptive_field
+    return fan_in, fan_out
+
+
+def _calculate_correct_fan(tensor, mode: str) -> int:
+    if not isinstance(mode, str):
+        raise TypeError(f"mode must be a str, got {type(mode).__name__}")
+    mode = mode.lower()  # torch accepts 'FAN_IN' too
+    check_choice("mode", mode, ("fan_in", "fan_out"))
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None):
-    """Fill with draws from :math:`U(a, b)`. PyTorch equivalent: ``torch.nn.init.uniform_``."""
-    x = _array(tensor)
-    x[...] = _rng(generator).uniform(a, b, size=x.shape)
+    r"""Fill with independent draws from $\mathcal U(a, b)$.
+
+    Arguments:
+        tensor: a floating-point Parameter or array, filled in place.
+        a: lower bound.
+        b: upper bound (``a <= b``).
+        generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
+
+    Returns:
+        ``tensor`` itself.
+
+    PyTorch equivalent: ``torch.nn.init.uniform_``.
+    """
+    check_real("a", a)
+    check_real("b", b, low=a)
+    x = _float_array(tensor)
+    rng = _rng(generator)
+    x[...] = rng.uniform(a, b, size=x.shape)
     return tensor
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None):
-    r"""Fill with draws from :math:`\mathcal N(\text{mean}, \text{std}^2)`. PyTorch: ``torch.nn.init.normal_``."""
+    r"""Fill with independent draws from $\mathcal N(\text{mean}, \text{std}^2)$.
+
+    Arguments:
+        tensor: a floating-point Parameter or array, filled in place.
+        mean: mean of the normal distribution.
+        std: standard deviation (``>= 0``).
+        generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
+
+    Returns:
+        ``tensor`` itself.
+
+    PyTorch equivalent: ``torch.nn.init.normal_``.
+    """
+    check_real("mean", mean)
     check_real("std", std, low=0.0)
-    x = _array(tensor)
-    x[...] = _rng(generator).normal(mean, std, size=x.shape)
+    x = _float_array(tensor)
+    rng = _rng(generator)
+    x[...] = rng.normal(mean, std, size=x.shape)
     return tensor
 
 
 def constant_(tensor, val: float):
-    """Fill with ``val``. PyTorch equivalent: ``torch.nn.init.constant_``."""
+    """Fill with ``val``; returns ``tensor``. PyTorch equivalent: ``torch.nn.init.constant_``."""
+    check_real("val", val)
     _array(tensor)[...] = val
     return tensor
 
 
 def zeros_(tensor):
-    """Fill with zeros. Every unit of a layer then computes the same thing (see the page on symmetry)."""
+    """Fill with zeros; returns ``tensor``. PyTorch equivalent: ``torch.nn.init.zeros_``.
+
+    Weights set this way leave every hidden unit of a layer computing the same function,
+    and training cannot tell them apart (see the initialization page on symmetry).
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
-    """Fill with ones. PyTorch equivalent: ``torch.nn.init.ones_``."""
+    """Fill with ones; returns ``tensor``. PyTorch equivalent: ``torch.nn.init.ones_``."""
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | None = None):
-    r"""Glorot/Xavier uniform: :math:`U(-a, a)`, :math:`a = \text{gain}\sqrt{6/(\text{fan\_in}+\text{fan\_out})}`.
+def _is_empty(x: np.ndarray) -> bool:
+    if x.size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
 
-    Keeps the variance of activations and of gradients roughly constant across layers for
-    activations that are linear near zero (tanh, sigmoid with gain 1).
+
+def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | None = None):
+    r"""Glorot/Xavier uniform initialization: $\mathcal U(-a, a)$ with
+
+    $$
+    a = \text{gain}\sqrt{\frac{6}{\text{fan\_in} + \text{fan\_out}}}
+    $$
+
+    so that $\operatorname{Var}[w] = \text{gain}^2\,\frac{2}{\text{fan\_in} + \text{fan\_out}}$
+    (a uniform on $(-a, a)$ has variance $a^2/3$). The compromise between
+    $1/\text{fan\_in}$ (steady forward variance) and $1/\text{fan\_out}$
+    (steady backward variance) for activations that are linear near zero.
+
+    Arguments:
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
+        gain: scale factor, e.g. ``calculate_gain('tanh')``.
+        generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
+
+    Returns:
+        ``tensor`` itself.
 
     PyTorch equivalent: ``torch.nn.init.xavier_uniform_``.
-    Reference: Glorot and Bengio, 2010, "Understanding the difficulty of training deep
-    feedforward neural networks".
+
+    References:
+        Glorot and Bengio, 2010, "Understanding the difficulty of training deep feedforward
+        neural networks", AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
     """
+    check_real("gain", gain)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    # std = gain * sqrt(2 / (fan_in + fan_out)); a uniform on (-a, a) has std a / sqrt(3)
+    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill
+        return tensor
+    # std = gain * sqrt(2 / (fan_in + fan_out))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound, generator)
+    # U(-a, a) has std a / sqrt(3)
+    a = math.sqrt(3.0) * std
+    return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | None = None):
-    r"""Glorot/Xavier normal: :math:`\mathcal N(0, \sigma^2)`, :math:`\sigma = \text{gain}\sqrt{2/(\text{fan\_in}+\text{fan\_out})}`.
+    r"""Glorot/Xavier normal initialization: $\mathcal N(0, \sigma^2)$ with
+
+    $$
+    \sigma = \text{gain}\sqrt{\frac{2}{\text{fan\_in} + \text{fan\_out}}}
+    $$
+
+    Arguments:
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
+        gain: scale factor, e.g. ``calculate_gain('tanh')``.
+        generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
+
+    Returns:
+        ``tensor`` itself.
 
     PyTorch equivalent: ``torch.nn.init.xavier_normal_``.
+
+    References:
+        Glorot and Bengio, 2010, "Understanding the difficulty of training deep feedforward
+        neural networks", AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
     """
+    check_real("gain", gain)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill
+        return tensor
+    # sigma = gain * sqrt(2 / (fan_in + fan_out))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
 
-def _kaiming_std(tensor, a: float, mode: str, nonlinearity: str) -> float:
-    check_choice("mode", mode, ("fan_in", "fan_out"))
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    fan = fan_in if mode == "fan_in" else fan_out
-    gain = calculate_gain(nonlinearity, a)
-    # std = gain / sqrt(fan): keeps E[x^2] constant through ReLU layers
-    return gain / math.sqrt(fan)
-
-
 def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: np.random.Generator | None = None):
-    r"""He/Kaiming uniform: :math:`U(-b, b)`, :math:`b = \text{gain}\sqrt{3/\text{fan}}`.
+    r"""He/Kaiming uniform initialization: $\mathcal U(-b, b)$ with
 
-    ``a`` is the negative slope of the leaky ReLU that follows (0 for ReLU). Torch's default
-    ``nonlinearity='leaky_relu'`` with ``a=0`` gives the ReLU gain :math:`\sqrt 2`.
-    ``nn.Linear`` and ``nn.Conv2d`` use ``a=sqrt(5)``, i.e. :math:`U(\pm 1/\sqrt{\text{fan\_in}})`.
+    $$
+    b = \text{gain}\sqrt{\frac{3}{\text{fan}}}, \qquad \operatorname{Var}[w] = \frac{\text{gain}^2}{\text{fan}}
+    $$
+
+    where ``fan`` is ``fan_in`` (steady forward variance, the default) or ``fan_out``
+    (steady backward variance). With ReLU (gain $\sqrt 2$) this keeps
+    $E[x^2]$ constant from layer to layer. ``a`` is the negative slope of the
+    leaky ReLU that follows (0 for ReLU): torch's default ``nonlinearity='leaky_relu'``
+    with ``a=0`` gives the ReLU gain $\sqrt 2$. ``nn.Linear`` and ``nn.Conv2d``
+    call this with ``a=sqrt(5)``: gain $\sqrt{1/3}$, i.e.
+    $\mathcal U(\pm 1/\sqrt{\text{fan\_in}})$.
+
+    Arguments:
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
+        a: negative slope of the leaky ReLU after this layer (used only with ``'leaky_relu'``).
+        mode: ``'fan_in'`` (default) or ``'fan_out'``.
+        nonlinearity: the function after this layer, a name accepted by `calculate_gain`.
+        generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
+
+    Returns:
+        ``tensor`` itself; a zero-element tensor is left as it is, with a warning (as torch does).
 
     PyTorch equivalent: ``torch.nn.init.kaiming_uniform_``.
-    Reference: He et al., 2015, "Delving Deep into Rectifiers".
+
+    References:
+        He, Zhang, Ren and Sun, 2015, "Delving Deep into Rectifiers: Surpassing Human-Level
+        Performance on ImageNet Classification", ICCV. https://arxiv.org/abs/1502.01852
     """
-    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if _is_empty(_array(tensor)):
+        return tensor
+    check_real("a", a)
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    # std = gain / sqrt(fan)
+    std = gain / math.sqrt(fan)
+    # U(-b, b) has std b / sqrt(3)
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: np.random.Generator | None = None):
-    r"""He/Kaiming normal: :math:`\mathcal N(0, \sigma^2)`, :math:`\sigma = \text{gain}/\sqrt{\text{fan}}`.
+    r"""He/Kaiming normal initialization: $\mathcal N(0, \sigma^2)$ with
+
+    $$
+    \sigma = \frac{\text{gain}}{\sqrt{\text{fan}}}
+    $$
+
+    Arguments:
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
+        a: negative slope of the leaky ReLU after this layer (used only with ``'leaky_relu'``).
+        mode: ``'fan_in'`` (default) or ``'fan_out'``.
+        nonlinearity: the function after this layer, a name accepted by `calculate_gain`.
+        generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
+
+    Returns:
+        ``tensor`` itself; a zero-element tensor is left as it is, with a warning (as torch does).
 
     PyTorch equivalent: ``torch.nn.init.kaiming_normal_``.
+
+    References:
+        He, Zhang, Ren and Sun, 2015, "Delving Deep into Rectifiers: Surpassing Human-Level
+        Performance on ImageNet Classification", ICCV. https://arxiv.org/abs/1502.01852
     """
-    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if _is_empty(_array(tensor)):
+        return tensor
+    check_real("a", a)
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    # sigma = gain / sqrt(fan)
+    std = gain / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
