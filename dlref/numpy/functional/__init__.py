@@ -9,7 +9,7 @@ from dlref.numpy.functional.activation import (elu, elu_backward, gelu, gelu_bac
                                                relu, relu_backward, sigmoid, sigmoid_backward, silu,
                                                silu_backward, softmax, softmax_backward, tanh,
                                                tanh_backward)
-from dlref.numpy.functional.linear import linear, linear_backward
+from dlref.numpy.functional.affine import linear, linear_backward
 from dlref.numpy.functional.loss import (binary_cross_entropy, binary_cross_entropy_backward,
                                          binary_cross_entropy_with_logits,
                                          binary_cross_entropy_with_logits_backward, cross_entropy,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections import OrderedDict
 
 import numpy as np
@@ -68,23 +69,36 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
+        for name, value in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
         self.start_dim = start_dim
         self.end_dim = end_dim
 
     def forward(self, input: np.ndarray) -> np.ndarray:
-        ndim = max(input.ndim, 1)
+        if not isinstance(input, np.ndarray):
+            raise TypeError(f"input must be a numpy.ndarray, got {type(input).__name__}")
+        ndim = max(input.ndim, 1)  # a 0-d input flattens to shape (1,), as in torch
+        for name, dim in (("start_dim", self.start_dim), ("end_dim", self.end_dim)):
+            if not -ndim <= dim < ndim:
+                raise ValueError(
+                    f"{name} must be in [{-ndim}, {ndim - 1}] for input of shape {input.shape}, got {dim}"
+                )
         start = self.start_dim % ndim
         end = self.end_dim % ndim
         if start > end:
             raise ValueError(
                 f"start_dim ({self.start_dim}) must come before end_dim ({self.end_dim}) for input of shape {input.shape}"
             )
-        self._save(input_shape=input.shape)
         new_shape = input.shape[:start] + (-1,) + input.shape[end + 1:]  # (N, C*H*W) for the defaults
-        return input.reshape(new_shape)
+        output = input.reshape(new_shape)
+        self._save(input_shape=input.shape, output_shape=output.shape)
+        return output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        input_shape = self._saved("input_shape")
+        input_shape, output_shape = self._saved("input_shape", "output_shape")
+        if grad_output.shape != output_shape:
+            raise ValueError(f"grad_output must have the shape of the output {output_shape}, got {grad_output.shape}")
         return grad_output.reshape(input_shape)  # undo the reshape: gradients flow unchanged
 
     def extra_repr(self) -> str:

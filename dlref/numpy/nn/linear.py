@@ -7,13 +7,13 @@ import math
 import numpy as np
 
 from dlref._checks import check_positive_int
-from dlref.numpy.functional.linear import linear, linear_backward
+from dlref.numpy.functional.affine import linear, linear_backward
 from dlref.numpy.nn import init
 from dlref.numpy.nn.module import Module, Parameter
 
 
 class Linear(Module):
-    r"""Fully connected layer :math:`y = x W^\top + b`.
+    r"""Fully connected layer $y = x W^\top + b$.
 
     Every output unit sees every input feature: ``weight`` has shape
     ``(out_features, in_features)``, one row per output unit.
@@ -26,7 +26,7 @@ class Linear(Module):
         generator: ``numpy.random.Generator`` for the initial weights (dlref's addition:
             torch draws from its global generator).
 
-    Initialization (torch's): ``weight`` and ``bias`` ~ :math:`U(-1/\sqrt{in}, 1/\sqrt{in})`,
+    Initialization (torch's): ``weight`` and ``bias`` ~ $U(-1/\sqrt{in}, 1/\sqrt{in})$,
     which is ``kaiming_uniform_(weight, a=sqrt(5))``.
 
     Shapes: input ``(*, in_features)``, output ``(*, out_features)``.
@@ -39,6 +39,8 @@ class Linear(Module):
         super().__init__()
         check_positive_int("in_features", in_features)
         check_positive_int("out_features", out_features)
+        if not np.issubdtype(np.dtype(dtype), np.floating):
+            raise TypeError(f"dtype must be a floating-point dtype, got {np.dtype(dtype)}")
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))

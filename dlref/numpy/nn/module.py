@@ -95,7 +95,14 @@ class Module:
             self._modules.pop(name, None)
             self._buffers.pop(name, None)
             self._parameters[name] = value
-        elif isinstance(value, Module):
+        elif name in self._parameters:
+            # as torch does: replacing a parameter by an array would silently drop it from
+            # parameters() and state_dict(); assign to .data instead
+            raise TypeError(
+                f"cannot assign {type(value).__name__} as parameter {name!r} (Parameter or None expected; "
+                f"to change the values, assign to {name}.data)"
+            )
+        elif isinstance(value, Module) or (value is None and name in self._modules):
             self._parameters.pop(name, None)
             self._buffers.pop(name, None)
             self._modules[name] = value
@@ -154,35 +161,57 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """``self`` and every sub-module, depth first, with dotted names.
+
+        A module reachable under several names (a shared layer) comes once, under its first
+        name, unless ``remove_duplicate=False`` (as in torch).
+        """
+        yield from self._named_modules(prefix, set() if remove_duplicate else None)
+
+    def _named_modules(self, prefix: str, memo: set | None) -> Iterator[tuple[str, "Module"]]:
+        if memo is not None:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from module._named_modules(f"{prefix}.{name}" if prefix else name, memo)
 
     def modules(self) -> Iterator["Module"]:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        for module_name, module in self.named_modules(prefix):
-            for name, param in module._parameters.items():
-                if param is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), param
+    def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool):
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for name in getattr(module, registry):
+                value = getattr(module, name)
+                if value is None:
+                    continue
+                if remove_duplicate:
+                    if id(value) in seen:
+                        continue
+                    seen.add(id(value))
+                yield (f"{module_name}.{name}" if module_name else name), value
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, param in self.named_parameters():
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name; a shared (tied) parameter comes once, as in torch."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
-        for module_name, module in self.named_modules(prefix):
-            for name in module._buffers:
-                value = getattr(module, name)
-                if value is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), value
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, np.ndarray]]:
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self) -> Iterator[np.ndarray]:
-        for _, buf in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def apply(self, fn) -> "Module":
@@ -217,7 +246,7 @@ class Module:
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """Copies of the parameters and buffers, under torch's keys."""
         state: OrderedDict[str, np.ndarray] = OrderedDict()
-        for module_name, module in self.named_modules():
+        for module_name, module in self.named_modules(remove_duplicate=False):
             prefix = f"{module_name}." if module_name else ""
             for name, param in module._parameters.items():
                 if param is not None:
@@ -238,7 +267,7 @@ class Module:
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
         targets: dict[str, tuple[Module, str, bool]] = {}
-        for module_name, module in self.named_modules():
+        for module_name, module in self.named_modules(remove_duplicate=False):
             prefix = f"{module_name}." if module_name else ""
             for name, param in module._parameters.items():
                 if param is not None:

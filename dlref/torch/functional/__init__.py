@@ -1,7 +1,7 @@
 """Functions mirroring ``torch.nn.functional``, written from tensor primitives (autograd does backward)."""
 
 from dlref.torch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
-from dlref.torch.functional.linear import linear
+from dlref.torch.functional.affine import linear
 from dlref.torch.functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                                          huber_loss, l1_loss, mse_loss, nll_loss)
 

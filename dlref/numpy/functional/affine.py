@@ -8,21 +8,33 @@ from dlref._checks import check_floating, check_last_dim, check_ndim
 
 
 def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
-    r"""Affine map :math:`y = x W^\top + b`.
+    r"""Affine map $y = x W^\top + b$.
 
     Shapes:
         input ``(*, in_features)``, weight ``(out_features, in_features)``,
         bias ``(out_features,)``, output ``(*, out_features)``.
 
+    Arguments:
+        input: floating-point array whose last dimension is ``in_features``; every leading
+            dimension is a batch dimension.
+        weight: ``(out_features, in_features)``, one row per output unit.
+        bias: ``(out_features,)``, or ``None`` for no bias.
+
+    Returns:
+        ``input @ weight.T + bias``, shape ``(*, out_features)``.
+
     PyTorch equivalent: ``torch.nn.functional.linear`` (same weight layout: one row per
-    output unit). Textbooks often write :math:`W x` with ``W`` of shape
+    output unit). Textbooks often write $W x$ with ``W`` of shape
     ``(out, in)`` acting on a column vector: the same weights, read row-wise here.
     """
     check_floating("input", input)
+    check_floating("weight", weight)
     check_ndim("weight", weight, (2,), "(out_features, in_features)")
     check_last_dim("input", input, weight.shape[1], "in_features of weight")
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    if bias is not None:
+        check_floating("bias", bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"bias must have shape ({weight.shape[0]},), got {bias.shape}")
     # y = x W^T + b                                   (*, out_features)
     output = input @ weight.T
     if bias is not None:
@@ -32,15 +44,27 @@ def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
 
 def linear_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarray,
                     bias: np.ndarray | None = None):
-    r"""Gradients of :func:`linear`: returns ``(grad_input, grad_weight, grad_bias)``.
+    r"""Gradients of ``linear``: returns ``(grad_input, grad_weight, grad_bias)``.
 
-    With :math:`G = \partial L / \partial y`:
-    :math:`\partial L/\partial x = G W`, :math:`\partial L/\partial W = G^\top x` (summed
-    over every leading dimension), :math:`\partial L/\partial b = \sum G`.
-    ``grad_bias`` is ``None`` when ``bias`` is ``None``.
+    With $G = \partial L / \partial y$:
+    $\partial L/\partial x = G W$, $\partial L/\partial W = G^\top x$ (summed
+    over every leading dimension), $\partial L/\partial b = \sum G$.
+
+    Arguments:
+        grad_output: $G$, shape ``(*, out_features)``: the shape of ``linear``'s output.
+        input: the ``input`` that ``linear`` was called with, ``(*, in_features)``.
+        weight: its ``weight``, ``(out_features, in_features)``.
+        bias: its ``bias``, or ``None``.
+
+    Returns:
+        ``(grad_input, grad_weight, grad_bias)`` with the shapes of ``input``, ``weight``
+        and ``bias``; ``grad_bias`` is ``None`` when ``bias`` is ``None``.
     """
     in_features = weight.shape[1]
     out_features = weight.shape[0]
+    expected = tuple(input.shape[:-1]) + (out_features,)
+    if tuple(grad_output.shape) != expected:
+        raise ValueError(f"grad_output must have the shape of linear's output {expected}, got {tuple(grad_output.shape)}")
     # dL/dx = G W                                     (*, in_features)
     grad_input = grad_output @ weight
     # dL/dW = G^T x, every leading dimension is a batch dimension

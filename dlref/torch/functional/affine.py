@@ -1,0 +1,41 @@
+"""The affine map y = x W^T + b from a matrix product (autograd gives the backward pass)."""
+
+from __future__ import annotations
+
+import torch
+
+from dlref._checks import check_floating, check_last_dim, check_ndim, shape_of
+
+
+def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    r"""Affine map $y = x W^\top + b$, written with ``matmul``.
+
+    Shapes:
+        input ``(*, in_features)``, weight ``(out_features, in_features)``,
+        bias ``(out_features,)``, output ``(*, out_features)``.
+
+    Arguments:
+        input: floating-point tensor whose last dimension is ``in_features``.
+        weight: ``(out_features, in_features)``, one row per output unit.
+        bias: ``(out_features,)`` or ``None``.
+
+    Returns:
+        ``input @ weight.T + bias``, shape ``(*, out_features)``.
+
+    PyTorch equivalent: ``torch.nn.functional.linear`` (not called here: the tests compare
+    against it). Difference: ``weight`` must be 2-D and ``bias`` 1-D; torch also accepts a
+    1-D ``weight`` (one output unit, dimension dropped) and a 0-D ``bias``.
+    """
+    check_floating("input", input)
+    check_floating("weight", weight)
+    check_ndim("weight", weight, (2,), "(out_features, in_features)")
+    check_last_dim("input", input, weight.shape[1], "in_features of weight")
+    if bias is not None:
+        check_floating("bias", bias)
+        if shape_of(bias) != (weight.shape[0],):
+            raise ValueError(f"bias must have shape ({weight.shape[0]},), got {shape_of(bias)}")
+    # y = x W^T + b                                   (*, out_features)
+    output = torch.matmul(input, weight.t())
+    if bias is not None:
+        output = output + bias
+    return output
