@@ -76,6 +76,14 @@ class Module:
     ``named_buffers``, ``children``, ``named_children``, ``modules``, ``named_modules``,
     ``train``, ``eval``, ``zero_grad``, ``state_dict``, ``load_state_dict``, ``apply``.
     ``backward(grad_output)`` has no torch counterpart (autograd does it there).
+
+    Differences from PyTorch:
+        * A module keeps what its last ``forward`` saved, so ``backward`` belongs to the
+          last ``forward``: a module called twice in one forward pass (weight sharing) needs
+          a separate instance per call, or the autograd `Tensor` of `dlref.numpy.autograd`.
+        * Inputs are not cast: a float64 input to a float32 module computes in float64
+          (NumPy's promotion), where torch raises a dtype error. Gradients are stored in
+          each parameter's dtype.
     """
 
     training: bool
