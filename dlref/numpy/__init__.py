@@ -5,6 +5,6 @@ Sub-packages mirror PyTorch: ``functional`` (``torch.nn.functional``), ``nn``
 (models torch has no class for). Importing this package never imports torch.
 """
 
-from dlref.numpy import autograd, functional, models, nn
+from dlref.numpy import autograd, functional, models, nn, optim
 
-__all__ = ["autograd", "functional", "models", "nn"]
+__all__ = ["autograd", "functional", "models", "nn", "optim"]
