@@ -4,6 +4,12 @@
 export NO_MKDOCS_2_WARNING := 1
 export DISABLE_MKDOCS_2_WARNING := true
 export MPLBACKEND := Agg
+# One BLAS/OpenMP thread: the references work on small matrices, where extra threads cost
+# more than they give (3-10x slower page builds were measured on this 2-core machine when
+# other work ran), and single-threaded sums make the printed numbers reproducible.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 
 .PHONY: serve test setup build bench
 
