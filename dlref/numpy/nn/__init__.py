@@ -2,11 +2,13 @@
 
 from dlref.numpy.nn import init, utils
 from dlref.numpy.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from dlref.numpy.nn.dropout import Dropout
 from dlref.numpy.nn.container import Flatten, Sequential
 from dlref.numpy.nn.linear import Linear
 from dlref.numpy.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                                  MSELoss, NLLLoss)
 from dlref.numpy.nn.module import Module, Parameter
+from dlref.numpy.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 __all__ = [
     "Parameter",
@@ -14,6 +16,10 @@ __all__ = [
     "Sequential",
     "Flatten",
     "Linear",
+    "Dropout",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "LayerNorm",
     "Sigmoid",
     "Tanh",
     "ReLU",

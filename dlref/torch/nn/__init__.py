@@ -3,11 +3,14 @@
 from dlref.torch.nn import utils
 from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlref.torch.nn.linear import Linear
+from dlref.torch.nn.normalization import BatchNorm2d, LayerNorm
 from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                                  NLLLoss)
 
 __all__ = [
     "Linear",
+    "BatchNorm2d",
+    "LayerNorm",
     "Sigmoid",
     "Tanh",
     "ReLU",

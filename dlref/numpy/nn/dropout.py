@@ -1,0 +1,58 @@
+"""`Dropout`: inverted dropout in training mode, the identity in evaluation mode."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlref.numpy.functional.regularization import _check_p, dropout, dropout_backward, dropout_mask
+from dlref.numpy.nn.module import Module
+
+
+class Dropout(Module):
+    r"""Zero each element with probability ``p`` during training; scale the rest by $1/(1-p)$.
+
+    $$y = \frac{m \odot x}{1 - p}\ \text{(training)}, \qquad y = x\ \text{(evaluation)},$$
+
+    with $m_i \sim \text{Bernoulli}(1 - p)$ drawn afresh at every forward call (see
+    `dlref.numpy.functional.dropout`). Call ``model.eval()`` before evaluating.
+
+    Arguments:
+        p: probability of dropping an element, in $[0, 1]$ (default 0.5).
+        inplace: write the result into the input array (as torch's ``inplace``).
+        generator: ``numpy.random.Generator`` for the masks (dlref's addition: torch draws
+            from its global generator); a fresh unseeded one when ``None``.
+
+    Attributes:
+        mask: the boolean keep-mask of the last training-mode forward (``None`` before one,
+            and after an evaluation-mode forward).
+
+    Shapes: input any, output the same.
+
+    PyTorch equivalent: ``torch.nn.Dropout(p, inplace)``. Differences: ``generator``, and
+    ``forward(input, mask=None)`` accepts a keep-mask to use instead of drawing one.
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, generator: np.random.Generator | None = None):
+        super().__init__()
+        _check_p(p)
+        if not isinstance(inplace, bool):
+            raise TypeError(f"inplace must be a bool, got {type(inplace).__name__}")
+        self.p = p
+        self.inplace = inplace
+        self.generator = generator if generator is not None else np.random.default_rng()
+        self.mask: np.ndarray | None = None
+
+    def forward(self, input: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        if self.training and mask is None and 0.0 < self.p < 1.0:
+            mask = dropout_mask(np.shape(input), self.p, self.generator)
+        self.mask = mask if self.training else None
+        out = dropout(input, self.p, self.training, self.inplace, mask=self.mask)
+        self._save(input=input, mask=self.mask, training=self.training)
+        return out
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        input, mask, training = self._saved("input", "mask", "training")
+        return dropout_backward(grad_output, input, self.p, training, mask=mask)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
