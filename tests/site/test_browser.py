@@ -111,7 +111,8 @@ def test_search_finds_softmax(browser, site_url):
 
 
 @pytest.mark.parametrize("path", ["", "overview/", "foundations/backprop/", "tutorials/mlp-digits/",
-                                  "reference/dlref/numpy/nn/"])
+                                  "optimization/optimizers/", "regularization/batch-norm/",
+                                  "evaluation/metrics/", "reference/dlref/numpy/nn/"])
 def test_pages_load_without_errors(browser, site_url, path):
     visit = Visit(browser, f"{site_url}/{path}")
     assert visit.page.locator("h1").count() >= 1
