@@ -25,3 +25,8 @@ build: setup
 test:
 	scripts/setup.sh --browser
 	.venv/bin/python -m pytest --codeblocks tests docs README.md
+
+# Re-measure the benchmarks (not part of the tests: timings are measured, not asserted) and
+# save the results the benchmarks page renders.
+bench: setup
+	.venv/bin/python benchmarks/conv2d.py --write --threads 1

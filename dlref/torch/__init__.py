@@ -5,10 +5,6 @@ parameter names of their ``torch.nn`` twins, so ``ours.load_state_dict(theirs.st
 works. No function here calls the torch op it mirrors: the tests compare against that op.
 """
 
-from dlref.torch import functional, nn, optim
+from dlref.torch import functional, models, nn, optim
 
-__all__ = [
-    "functional",
-    "nn",
-    "optim",
-]
+__all__ = ["functional", "models", "nn", "optim"]

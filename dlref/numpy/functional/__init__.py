@@ -9,6 +9,7 @@ from dlref.numpy.functional.activation import (elu, elu_backward, gelu, gelu_bac
                                                relu, relu_backward, sigmoid, sigmoid_backward, silu,
                                                silu_backward, softmax, softmax_backward, tanh,
                                                tanh_backward)
+from dlref.numpy.functional.conv import conv2d, conv2d_backward
 from dlref.numpy.functional.regularization import dropout, dropout_backward, dropout_mask
 from dlref.numpy.functional.affine import linear, linear_backward
 from dlref.numpy.functional.loss import (binary_cross_entropy, binary_cross_entropy_backward,
@@ -17,6 +18,8 @@ from dlref.numpy.functional.loss import (binary_cross_entropy, binary_cross_entr
                                          cross_entropy_backward, huber_loss, huber_loss_backward, l1_loss,
                                          l1_loss_backward, mse_loss, mse_loss_backward, nll_loss,
                                          nll_loss_backward)
+from dlref.numpy.functional.pooling import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, avg_pool2d,
+                                            avg_pool2d_backward, max_pool2d, max_pool2d_backward)
 from dlref.numpy.functional.normalization import (batch_norm, batch_norm_backward, layer_norm,
                                                   layer_norm_backward)
 
@@ -39,6 +42,14 @@ __all__ = [
     "softmax_backward",
     "tanh",
     "tanh_backward",
+    "conv2d",
+    "conv2d_backward",
+    "max_pool2d",
+    "max_pool2d_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool2d_backward",
     "dropout",
     "dropout_backward",
     "dropout_mask",

@@ -2,40 +2,19 @@
 
 from dlref.numpy.nn import init, utils
 from dlref.numpy.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from dlref.numpy.nn.conv import Conv2d
 from dlref.numpy.nn.dropout import Dropout
 from dlref.numpy.nn.container import Flatten, Sequential
 from dlref.numpy.nn.linear import Linear
 from dlref.numpy.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                                  MSELoss, NLLLoss)
 from dlref.numpy.nn.module import Module, Parameter
+from dlref.numpy.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from dlref.numpy.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 __all__ = [
-    "Parameter",
-    "Module",
-    "Sequential",
-    "Flatten",
-    "Linear",
-    "Dropout",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "LayerNorm",
-    "Sigmoid",
-    "Tanh",
-    "ReLU",
-    "LeakyReLU",
-    "Softmax",
-    "LogSoftmax",
-    "GELU",
-    "SiLU",
-    "ELU",
-    "MSELoss",
-    "L1Loss",
-    "HuberLoss",
-    "BCELoss",
-    "BCEWithLogitsLoss",
-    "CrossEntropyLoss",
-    "NLLLoss",
-    "init",
-    "utils",
+    "Parameter", "Module", "Sequential", "Flatten", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Dropout", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU",
+    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "init", "utils",
 ]

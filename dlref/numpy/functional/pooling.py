@@ -1,0 +1,503 @@
+r"""2-D pooling: max, average and adaptive average, with their backward passes.
+
+A pooling layer slides a window of ``kernel_size`` over each channel with step ``stride``
+and replaces the window by one number: its maximum or its mean. It has no parameters and
+treats every channel on its own. Along one spatial dimension of size $H$, with kernel
+$k$, stride $s$, padding $p$ and dilation $d$, the number of windows is torch's
+
+$$H_{out} = \left\lfloor \frac{H + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$$
+
+(with ``ceil_mode=True`` the floor becomes a ceiling, and a last window that would start
+in the right padding is dropped). Window $o$ covers the input rows
+$o s - p + i d$, $i = 0, \dots, k - 1$.
+
+Vectorized with ``numpy.lib.stride_tricks.sliding_window_view``: the padded input is
+viewed as an array of windows ``(N, C, H_out, W_out, kH, kW)`` without copying, and the
+reduction runs over the last two axes. The backward passes scatter the gradient back
+into the windows, adding where windows overlap.
+
+Inputs are ``(N, C, H, W)`` or, as in torch, unbatched ``(C, H, W)``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from dlref._checks import check_floating, shape_of
+
+__all__ = [
+    "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
+    "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
+]
+
+
+# -- argument checks --------------------------------------------------------------------------
+
+
+def _pair(name: str, value, minimum: int) -> tuple[int, int]:
+    """``value`` (an int or a pair of ints, each >= ``minimum``) as a pair, as torch's ``_pair``."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
+        pair = tuple(value)
+    else:
+        pair = (value, value)
+    for v in pair:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+        if v < minimum:
+            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_bool(name: str, value) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+
+
+def _check_input(input) -> None:
+    """Torch's rule: a floating (C, H, W) or (N, C, H, W) array with non-zero C, H, W."""
+    check_floating("input", input)
+    if input.ndim not in (3, 4):
+        raise ValueError(
+            f"input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape {shape_of(input)}"
+            + (" (a single image needs a channel dimension: input[None])" if input.ndim == 2 else "")
+        )
+    if 0 in input.shape[-3:]:
+        raise ValueError(f"input must have non-zero C, H and W, got shape {shape_of(input)}")
+
+
+def _output_length(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """Number of windows along one dimension (torch's ``pooling_output_shape``)."""
+    # H_out = floor or ceil((H + 2p - d(k - 1) - 1) / s) + 1
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    # ceil_mode: the last window must start inside the input or the left padding
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_arguments(kernel_size, stride, padding, dilation, ceil_mode):
+    """Check the window arguments as torch does; return ``(k, s, p, d)`` as pairs."""
+    k = _pair("kernel_size", kernel_size, 1)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
+        else _pair("stride", stride, 1)
+    p = _pair("padding", padding, 0)
+    d = _pair("dilation", dilation, 1)
+    _check_bool("ceil_mode", ceil_mode)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"padding must be at most half of kernel_size (padding <= kernel_size // 2), "
+                         f"got padding={padding!r} and kernel_size={kernel_size!r}")
+    return k, s, p, d
+
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """Check the input and the pooling arguments; return them as pairs and the output size."""
+    _check_input(input)
+    k, s, p, d = _pool_arguments(kernel_size, stride, padding, dilation, ceil_mode)
+    H, W = input.shape[-2:]
+    out = (_output_length(H, k[0], s[0], p[0], d[0], ceil_mode),
+           _output_length(W, k[1], s[1], p[1], d[1], ceil_mode))
+    if out[0] < 1 or out[1] < 1:
+        raise ValueError(
+            f"kernel_size={kernel_size!r} (dilation={dilation!r}) is larger than the padded input: "
+            f"input {H}x{W} with padding={padding!r} gives an output of {out[0]}x{out[1]}"
+        )
+    return k, s, p, d, out
+
+
+def _batched(input) -> tuple[np.ndarray, bool]:
+    """A (C, H, W) input as (1, C, H, W); returns the array and whether it was unbatched."""
+    return (input[None], True) if input.ndim == 3 else (input, False)
+
+
+def _check_grad_output(grad_output, expected: tuple[int, ...], name: str) -> None:
+    check_floating("grad_output", grad_output)
+    if shape_of(grad_output) != tuple(expected):
+        raise ValueError(f"grad_output must have the shape of {name}'s output {tuple(expected)}, "
+                         f"got {shape_of(grad_output)}")
+
+
+def _windows(x, k, s, p, d, out, fill):
+    """The windows of ``x`` (N, C, H, W) as a view (N, C, H_out, W_out, kH, kW).
+
+    ``x`` is padded with ``fill``: ``p`` on the left and top, and on the right and bottom
+    as far as the last window reaches (at most ``p``, or beyond with ``ceil_mode``).
+    """
+    N, C, H, W = x.shape
+    # rows covered: o s - p + i d for o < H_out, i < k; the last one is (H_out-1)s - p + (k-1)d
+    extra_h = max(0, (out[0] - 1) * s[0] + d[0] * (k[0] - 1) + 1 - (H + p[0]))
+    extra_w = max(0, (out[1] - 1) * s[1] + d[1] * (k[1] - 1) + 1 - (W + p[1]))
+    x_pad = np.pad(x, ((0, 0), (0, 0), (p[0], extra_h), (p[1], extra_w)), constant_values=fill)
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)                  # dilated window
+    view = sliding_window_view(x_pad, span, axis=(2, 3))                   # (N, C, H', W', span_h, span_w)
+    return view[:, :, : out[0] * s[0] : s[0], : out[1] * s[1] : s[1], :: d[0], :: d[1]]  # (N, C, Ho, Wo, kH, kW)
+
+
+def _positions(k: int, s: int, p: int, d: int, out: int) -> np.ndarray:
+    """Input index of every window element along one dimension: (out, k), o s - p + i d."""
+    return np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
+
+
+# -- max pooling ------------------------------------------------------------------------------
+
+
+def _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """Max pooling of ``input`` ``(N, C, H, W)`` or ``(C, H, W)``; returns ``(output, indices)``.
+
+    ``indices`` are flat indices into each channel's ``H * W`` plane, as torch returns
+    them, or -1 for a window that holds no input element (only padding).
+    """
+    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
+    x, unbatched = _batched(input)
+    N, C, H, W = x.shape
+    windows = _windows(x, k, s, p, d, out, fill=-np.inf)                    # (N, C, Ho, Wo, kH, kW)
+    values = windows.reshape(N, C, out[0], out[1], k[0] * k[1])             # (N, C, Ho, Wo, kH*kW)
+    rows = _positions(k[0], s[0], p[0], d[0], out[0])                       # (Ho, kH): input row of each element
+    cols = _positions(k[1], s[1], p[1], d[1], out[1])                       # (Wo, kW): input column
+    row_ok = (rows >= 0) & (rows < H)
+    col_ok = (cols >= 0) & (cols < W)
+    inside = (row_ok[:, None, :, None] & col_ok[None, :, None, :]).reshape(out[0], out[1], -1)  # (Ho, Wo, kH*kW)
+    # y = max over the window; a NaN in the window makes y NaN, as in torch
+    output = values.max(axis=-1)                                            # (N, C, Ho, Wo)
+    # the argmax: the first element (row-major within the window) equal to the max, never
+    # a padding element; torch's loop keeps the first maximum too (it replaces only on >)
+    is_max = ((values == output[..., None]) | np.isnan(values)) & inside
+    first = is_max.argmax(axis=-1)                                          # (N, C, Ho, Wo)
+    i, j = np.divmod(first, k[1])
+    o_h = np.arange(out[0])[:, None]
+    o_w = np.arange(out[1])[None, :]
+    indices = rows[o_h, i] * W + cols[o_w, j]                               # (N, C, Ho, Wo)
+    indices = np.where(is_max.any(axis=-1), indices, -1).astype(np.int64)
+    if unbatched:
+        return output[0], indices[0]
+    return output, indices
+
+
+def _max_pool2d_scatter(grad_output, indices, input_shape) -> np.ndarray:
+    """Route each output gradient to the input element its window took: dL/dx[idx] += g."""
+    g, _ = _batched(grad_output)
+    idx, _ = _batched(indices)
+    N, C, Ho, Wo = g.shape
+    H, W = input_shape[-2:]
+    plane = H * W
+    # a flat index into the whole (N*C*H*W) input: channel offset + index within the plane
+    flat = idx.reshape(N * C, Ho * Wo) + (np.arange(N * C) * plane)[:, None]   # (N*C, Ho*Wo)
+    valid = idx.reshape(N * C, Ho * Wo) >= 0
+    # overlapping windows that pick the same element add their gradients (bincount sums)
+    grad = np.bincount(flat[valid], weights=g.reshape(N * C, Ho * Wo)[valid], minlength=N * C * plane)
+    return grad.reshape(input_shape).astype(grad_output.dtype, copy=False)
+
+
+def max_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    r"""2-D max pooling: the largest value in each window of each channel.
+
+    $$y_{n,c,o_h,o_w} = \max_{0 \le i < k_H,\ 0 \le j < k_W}
+      x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
+
+    where $x$ is padded with $-\infty$ (padding never wins the max).
+
+    Shapes:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``) with $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$,
+        and the same for $W$.
+
+    Arguments:
+        input: floating-point array.
+        kernel_size: window size, an int or ``(kH, kW)``.
+        stride: step between windows, an int or a pair; default ``kernel_size``
+            (non-overlapping windows).
+        padding: implicit $-\infty$ padding on both sides, an int or a pair; at most
+            ``kernel_size // 2``.
+        dilation: spacing between window elements, an int or a pair (default 1).
+        ceil_mode: round the output size up instead of down, so that a partial window at
+            the end is kept (as long as it starts inside the input or the left padding).
+        return_indices: also return where each maximum came from.
+
+    Returns:
+        The pooled array (same dtype as ``input``); with ``return_indices=True``, the tuple
+        ``(output, indices)`` where ``indices`` (int64) are flat positions in each
+        channel's ``H * W`` plane, as ``torch.nn.functional.max_pool2d`` returns them.
+
+    Ties: the first maximum in row-major window order wins, as in torch's CPU kernel; the
+    backward pass routes the gradient to that element only.
+
+    PyTorch equivalent: ``torch.nn.functional.max_pool2d`` (same arguments, defaults and
+    output size).
+
+    Differences from PyTorch: a window made only of padding (possible only with dilation)
+    gets index -1 (torch returns an arbitrary index there); with several NaNs in one window
+    the index is the first NaN (torch: the last). Errors are ``ValueError``/``TypeError``
+    raised before computing (torch: ``RuntimeError``).
+    """
+    _check_bool("return_indices", return_indices)
+    output, indices = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (output, indices) if return_indices else output
+
+
+def max_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size, stride=None, padding=0,
+                        dilation=1, ceil_mode: bool = False, return_indices: bool = False) -> np.ndarray:
+    r"""Gradient of `max_pool2d` for its input.
+
+    Max is a selection: $\partial y_o / \partial x_m$ is 1 for the element $m$ that won
+    window $o$ and 0 for every other. So
+
+    $$\frac{\partial L}{\partial x_m} = \sum_{o\,:\ \operatorname{argmax}(o) = m} \frac{\partial L}{\partial y_o}$$
+
+    each output's gradient goes to its window's maximum, and an element that is the
+    maximum of several overlapping windows receives the sum. Every other element gets 0.
+
+    Arguments:
+        grad_output: $\partial L/\partial y$, the shape of `max_pool2d`'s output.
+        input: the ``input`` given to `max_pool2d`.
+        kernel_size: as given to `max_pool2d`.
+        stride: as given to `max_pool2d`.
+        padding: as given to `max_pool2d`.
+        dilation: as given to `max_pool2d`.
+        ceil_mode: as given to `max_pool2d`.
+        return_indices: accepted for symmetry with `max_pool2d`; it does not change the gradient.
+
+    Returns:
+        $\partial L/\partial x$, the shape and dtype of ``input``.
+    """
+    _check_bool("return_indices", return_indices)
+    output, indices = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    _check_grad_output(grad_output, output.shape, "max_pool2d")
+    return _max_pool2d_scatter(grad_output, indices, input.shape).astype(input.dtype, copy=False)
+
+
+# -- average pooling --------------------------------------------------------------------------
+
+
+def _avg_divisor(size: int, k: int, s: int, p: int, out: int, count_include_pad: bool) -> tuple:
+    """Per-window (start, end) of the clipped window and its length along one dimension.
+
+    As torch: the window ``[o s - p, o s - p + k)`` is first clipped to the padded input
+    ``[-p, size + p)`` (its length then counts padding), then to the input ``[0, size)``.
+    """
+    start = np.arange(out) * s - p
+    end = np.minimum(start + k, size + p)
+    padded_length = end - start                       # counts padding, not the ceil_mode overhang
+    inner_length = np.minimum(end, size) - np.maximum(start, 0)
+    return padded_length if count_include_pad else inner_length
+
+
+def _avg_pool2d_divisor(input_hw, k, s, p, out, count_include_pad, divisor_override):
+    """The divisor of every window, (H_out, W_out)."""
+    if divisor_override is not None:
+        return np.full(out, float(divisor_override))
+    len_h = _avg_divisor(input_hw[0], k[0], s[0], p[0], out[0], count_include_pad)
+    len_w = _avg_divisor(input_hw[1], k[1], s[1], p[1], out[1], count_include_pad)
+    return np.outer(len_h, len_w).astype(np.float64)   # (Ho, Wo)
+
+
+def _check_divisor_override(divisor_override) -> None:
+    if divisor_override is None:
+        return
+    if isinstance(divisor_override, bool) or not isinstance(divisor_override, numbers.Integral):
+        raise TypeError(f"divisor_override must be an int or None, got {type(divisor_override).__name__}")
+    if divisor_override == 0:
+        raise ValueError("divisor_override must not be zero")
+
+
+def _avg_pool2d_checks(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode)
+    _check_bool("count_include_pad", count_include_pad)
+    _check_divisor_override(divisor_override)
+    divisor = _avg_pool2d_divisor(input.shape[-2:], k, s, p, out, count_include_pad, divisor_override)
+    return k, s, p, out, divisor
+
+
+def avg_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> np.ndarray:
+    r"""2-D average pooling: the mean of each window of each channel.
+
+    $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i < k_H,\ j < k_W}
+      x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
+
+    with $x$ zero-padded. The divisor $D$ is, as in torch: ``divisor_override`` if
+    given; else with ``count_include_pad=True`` the number of window elements inside the
+    padded input ($k_H k_W$ except for a ``ceil_mode`` window hanging over the end); else
+    the number of window elements inside the input itself.
+
+    Shapes:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``), $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
+
+    Arguments:
+        input: floating-point array.
+        kernel_size: window size, an int or ``(kH, kW)``.
+        stride: step between windows, an int or a pair; default ``kernel_size``.
+        padding: implicit zero padding on both sides; at most ``kernel_size // 2``.
+        ceil_mode: round the output size up instead of down (see `max_pool2d`).
+        count_include_pad: count the padding zeros in the divisor (default ``True``, as torch).
+        divisor_override: a fixed divisor for every window, or ``None``.
+
+    Returns:
+        The pooled array, same dtype as ``input``.
+
+    PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (same arguments and defaults).
+    Difference: errors are ``ValueError``/``TypeError`` raised before computing.
+    """
+    k, s, p, out, D = _avg_pool2d_checks(input, kernel_size, stride, padding, ceil_mode,
+                                         count_include_pad, divisor_override)
+    x, unbatched = _batched(input)
+    windows = _windows(x, k, s, p, (1, 1), out, fill=0.0)                  # (N, C, Ho, Wo, kH, kW)
+    # y = (sum over the window) / D
+    output = (windows.sum(axis=(-2, -1)) / D).astype(input.dtype, copy=False)  # (N, C, Ho, Wo)
+    return output[0] if unbatched else output
+
+
+def avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size, stride=None, padding=0,
+                        ceil_mode: bool = False, count_include_pad: bool = True,
+                        divisor_override: int | None = None) -> np.ndarray:
+    r"""Gradient of `avg_pool2d` for its input.
+
+    Each output is $y_o = \frac{1}{D_o}\sum_{m \in o} x_m$, so
+    $\partial y_o / \partial x_m = 1/D_o$ for every element $m$ of window $o$:
+
+    $$\frac{\partial L}{\partial x_m} = \sum_{o \ni m} \frac{1}{D_o}\frac{\partial L}{\partial y_o}$$
+
+    each output's gradient is spread evenly over its window, and overlapping windows add.
+    The part that lands on padding is dropped.
+
+    Arguments:
+        grad_output: $\partial L/\partial y$, the shape of `avg_pool2d`'s output.
+        input: the ``input`` given to `avg_pool2d`.
+        kernel_size: as given to `avg_pool2d`.
+        stride: as given to `avg_pool2d`.
+        padding: as given to `avg_pool2d`.
+        ceil_mode: as given to `avg_pool2d`.
+        count_include_pad: as given to `avg_pool2d`.
+        divisor_override: as given to `avg_pool2d`.
+
+    Returns:
+        $\partial L/\partial x$, the shape and dtype of ``input``.
+    """
+    k, s, p, out, D = _avg_pool2d_checks(input, kernel_size, stride, padding, ceil_mode,
+                                         count_include_pad, divisor_override)
+    x, unbatched = _batched(input)
+    N, C, H, W = x.shape
+    _check_grad_output(grad_output, input.shape[:-2] + out, "avg_pool2d")
+    g, _ = _batched(grad_output)
+    share = g / D                                                           # (N, C, Ho, Wo): dL/dy_o / D_o
+    # padded gradient, large enough for every window (ceil_mode may hang over the end)
+    Hp = max(H + 2 * p[0], (out[0] - 1) * s[0] + k[0])
+    Wp = max(W + 2 * p[1], (out[1] - 1) * s[1] + k[1])
+    grad_pad = np.zeros((N, C, Hp, Wp), dtype=np.result_type(share, np.float32))
+    # col2im: for each position (i, j) in the window, the windows' shares land on a strided
+    # grid of the input; a loop over the k_H * k_W positions, vectorized over everything else
+    for i in range(k[0]):
+        for j in range(k[1]):
+            grad_pad[:, :, i : i + out[0] * s[0] : s[0], j : j + out[1] * s[1] : s[1]] += share
+    grad = grad_pad[:, :, p[0] : p[0] + H, p[1] : p[1] + W]                 # drop the padding: (N, C, H, W)
+    grad = grad.astype(input.dtype, copy=True)
+    return grad[0] if unbatched else grad
+
+
+# -- adaptive average pooling -----------------------------------------------------------------
+
+
+def _check_output_size(output_size) -> tuple:
+    """``output_size`` (an int, or a pair of ints or None) as a pair."""
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 2:
+            raise ValueError(f"output_size must be an int or a pair (None keeps the input size), got {output_size!r}")
+        pair = tuple(output_size)
+    else:
+        pair = (output_size, output_size)
+    for v in pair:
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"output_size must be an int or a pair of ints or None, got {output_size!r}")
+        if v < 1:
+            raise ValueError(f"output_size must be >= 1, got {output_size!r}")
+    return pair
+
+
+def _adaptive_output_size(input, output_size) -> tuple[int, int]:
+    """The output (H_out, W_out) for ``input``: None keeps the input's size."""
+    _check_input(input)
+    pair = _check_output_size(output_size)
+    H, W = input.shape[-2:]
+    return (int(H) if pair[0] is None else int(pair[0]), int(W) if pair[1] is None else int(pair[1]))
+
+
+def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+    r"""The averaging matrix $P$ (out, size) of one dimension.
+
+    Window $o$ covers $[\lfloor o\,H/H_{out} \rfloor, \lceil (o+1)\,H/H_{out} \rceil)$
+    (torch's start and end indices); row $o$ of $P$ is $1/\text{length}$ there, 0 elsewhere.
+    """
+    o = np.arange(out)
+    start = (o * size) // out                                   # floor(o H / H_out)
+    end = -((-(o + 1) * size) // out)                           # ceil((o + 1) H / H_out)
+    m = np.arange(size)
+    inside = (m[None, :] >= start[:, None]) & (m[None, :] < end[:, None])  # (out, size)
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
+    r"""Average pooling to a fixed output size, whatever the input size.
+
+    Output row $o$ of $H_{out}$ averages input rows
+    $\lfloor o H / H_{out} \rfloor, \dots, \lceil (o+1) H / H_{out} \rceil - 1$ (windows
+    may differ in size by one and may overlap); columns alike. The map is linear and
+    separable, so it is written as two small matrix products:
+
+    $$Y_{n,c} = P_H\, X_{n,c}\, P_W^\top$$
+
+    where row $o$ of $P_H \in \mathbb{R}^{H_{out} \times H}$ holds $1/\text{length}$
+    on window $o$. ``output_size=1`` is *global average pooling*: one mean per channel.
+
+    Shapes:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``).
+
+    Arguments:
+        input: floating-point array.
+        output_size: ``H_out = W_out``, or a pair ``(H_out, W_out)`` where ``None`` keeps
+            that input dimension.
+
+    Returns:
+        The pooled array, same dtype as ``input``.
+
+    PyTorch equivalent: ``torch.nn.functional.adaptive_avg_pool2d`` (same window indices).
+    """
+    Ho, Wo = _adaptive_output_size(input, output_size)
+    H, W = input.shape[-2:]
+    P_H = _adaptive_matrix(H, Ho, input.dtype)                  # (Ho, H)
+    P_W = _adaptive_matrix(W, Wo, input.dtype)                  # (Wo, W)
+    # Y = P_H X P_W^T for every (n, c)
+    return np.einsum("oh,...hw,pw->...op", P_H, input, P_W)     # (..., Ho, Wo)
+
+
+def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, output_size) -> np.ndarray:
+    r"""Gradient of `adaptive_avg_pool2d` for its input.
+
+    With $Y = P_H X P_W^\top$ and $G = \partial L/\partial Y$:
+    $\partial L/\partial X = P_H^\top G\, P_W$: each output's gradient spread evenly over
+    its window (overlapping windows add).
+
+    Arguments:
+        grad_output: $G$, the shape of `adaptive_avg_pool2d`'s output.
+        input: the ``input`` given to `adaptive_avg_pool2d`.
+        output_size: as given to `adaptive_avg_pool2d`.
+
+    Returns:
+        $\partial L/\partial X$, the shape and dtype of ``input``.
+    """
+    Ho, Wo = _adaptive_output_size(input, output_size)
+    H, W = input.shape[-2:]
+    _check_grad_output(grad_output, input.shape[:-2] + (Ho, Wo), "adaptive_avg_pool2d")
+    P_H = _adaptive_matrix(H, Ho, input.dtype)                  # (Ho, H)
+    P_W = _adaptive_matrix(W, Wo, input.dtype)                  # (Wo, W)
+    # dL/dX = P_H^T G P_W
+    grad = np.einsum("oh,...op,pw->...hw", P_H, grad_output, P_W)   # (..., H, W)
+    return grad.astype(input.dtype, copy=False)

@@ -1,0 +1,168 @@
+"""`Conv2d`: the 2-D convolution layer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlref._checks import check_choice, check_floating, check_positive_int
+from dlref.numpy.functional.conv import _batched, _pair, conv2d, conv2d_backward, resolve_padding
+from dlref.numpy.nn import init
+from dlref.numpy.nn.module import Module, Parameter
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """For each position of the padded axis, the input position it copies (reflect, replicate, circular).
+
+    The pattern of ``np.pad`` applied to the positions ``0 .. size - 1`` themselves: with
+    ``'reflect'``, ``before = 2`` and ``size = 4`` it is ``[2, 1, 0, 1, 2, 3, ...]``.
+    """
+    return np.pad(np.arange(size), (before, after), mode=_NUMPY_PAD_MODE[mode])
+
+
+def check_padding_fits(padding: tuple[int, int, int, int], padding_mode: str, size) -> None:
+    """Torch's limits: a reflection cannot reach past the opposite edge, a wrap not past one period."""
+    top, bottom, left, right = padding
+    for name, n, pad in (("height", size[0], max(top, bottom)), ("width", size[1], max(left, right))):
+        if (padding_mode == "reflect" and pad >= n) or (padding_mode == "circular" and pad > n):
+            limit = "smaller than" if padding_mode == "reflect" else "at most"
+            raise ValueError(f"padding {pad} must be {limit} the input {name} {n} with padding_mode={padding_mode!r}")
+
+
+class Conv2d(Module):
+    r"""2-D convolution layer: ``out_channels`` learned kernels slid over the input.
+
+    $$
+    y_{n,o} = b_o + \sum_{c} w_{o,c} \star x_{n,c}
+    $$
+
+    where $\star$ is 2-D cross-correlation (see `conv2d`): each output channel $o$ has
+    one kernel of shape ``(in_channels / groups, kH, kW)`` applied at every position,
+    so the same weights are shared across the whole image.
+
+    Arguments:
+        in_channels: channels of the input, $C_\text{in}$.
+        out_channels: channels of the output (number of kernels), $C_\text{out}$.
+        kernel_size: an int or ``(kH, kW)``.
+        stride: an int or ``(s_H, s_W)`` (default 1).
+        padding: an int, ``(p_H, p_W)``, ``'valid'`` or ``'same'`` (default 0).
+        dilation: an int or ``(d_H, d_W)`` (default 1).
+        groups: independent channel groups (default 1); both channel counts must be
+            divisible by it. ``groups = in_channels`` is a depthwise convolution.
+        bias: learn one bias per output channel (default ``True``).
+        padding_mode: ``'zeros'`` (default), ``'reflect'``, ``'replicate'`` or ``'circular'``.
+        dtype: parameter dtype (default ``np.float32``, as torch's default).
+        generator: ``numpy.random.Generator`` for the initial weights (dlref's addition:
+            torch draws from its global generator).
+
+    Initialization (torch's): ``weight`` by ``kaiming_uniform_(a=sqrt(5))``, i.e.
+    $U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$ with
+    $\text{fan\_in} = C_\text{in}/\text{groups} \cdot k_H k_W$, and ``bias`` from the same interval.
+
+    Shapes: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; output
+    ``(N, C_out, H_out, W_out)`` with $H_\text{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$;
+    ``weight`` ``(C_out, C_in / groups, kH, kW)``, ``bias`` ``(C_out,)``.
+
+    PyTorch equivalent: ``torch.nn.Conv2d``; ``state_dict`` keys ``weight``, ``bias``.
+    Differences: no ``device`` argument; argument errors are ``ValueError``/``TypeError``
+    naming the argument.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=np.float32,
+                 generator: np.random.Generator | None = None):
+        super().__init__()
+        check_positive_int("in_channels", in_channels)
+        check_positive_int("out_channels", out_channels)
+        check_positive_int("groups", groups)
+        if in_channels % groups:
+            raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
+        if out_channels % groups:
+            raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
+        check_choice("padding_mode", padding_mode, PADDING_MODES)
+        if not np.issubdtype(np.dtype(dtype), np.floating):
+            raise TypeError(f"dtype must be a floating-point dtype, got {np.dtype(dtype)}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair("kernel_size", kernel_size, 1)
+        self.stride = _pair("stride", stride, 1)
+        self.dilation = _pair("dilation", dilation, 1)
+        # checks the padding (a string, an int or a pair) once, here, as torch does
+        resolve_padding(padding, self.kernel_size, self.stride, self.dilation)
+        self.padding = padding if isinstance(padding, str) else _pair("padding", padding, 0)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups, *self.kernel_size), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: np.random.Generator | None = None) -> None:
+        """Torch's default initialization: uniform in ``±1/sqrt(fan_in)``, ``fan_in = C_in/groups * kH * kW``."""
+        rng = generator if generator is not None else np.random.default_rng()
+        # kaiming_uniform_ with a = sqrt(5): bound = sqrt(6 / ((1 + a^2) fan_in)) = 1 / sqrt(fan_in)
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=rng)
+        if self.bias is not None:
+            fan_in, _ = init.calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in)
+            init.uniform_(self.bias, -bound, bound, generator=rng)
+
+    def _explicit_padding(self, input: np.ndarray):
+        """For ``padding_mode`` other than ``'zeros'``: the padded input and the index maps used."""
+        padding = resolve_padding(self.padding, self.kernel_size, self.stride, self.dilation)
+        check_padding_fits(padding, self.padding_mode, input.shape[-2:])
+        top, bottom, left, right = padding
+        H, W = input.shape[-2:]
+        rows = _pad_index(H, top, bottom, self.padding_mode)    # (H_p,)
+        cols = _pad_index(W, left, right, self.padding_mode)    # (W_p,)
+        return input[..., rows[:, None], cols[None, :]], rows, cols  # (..., H_p, W_p)
+
+    def forward(self, input: np.ndarray) -> np.ndarray:
+        bias = self.bias.data if self.bias is not None else None
+        if self.padding_mode == "zeros":
+            self._save(input=input, rows=None, cols=None, size=None)
+            return conv2d(input, self.weight.data, bias, self.stride, self.padding, self.dilation, self.groups)
+        check_floating("input", input)
+        _batched("input", input)  # 3-D or 4-D, checked before indexing
+        padded, rows, cols = self._explicit_padding(input)
+        self._save(input=padded, rows=rows, cols=cols, size=input.shape[-2:])
+        return conv2d(padded, self.weight.data, bias, self.stride, 0, self.dilation, self.groups)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        input, rows, cols, size = self._saved("input", "rows", "cols", "size")
+        bias = self.bias.data if self.bias is not None else None
+        padding = self.padding if rows is None else 0
+        grad_input, grad_weight, grad_bias = conv2d_backward(
+            grad_output, input, self.weight.data, bias, self.stride, padding, self.dilation, self.groups
+        )
+        self.weight.accumulate_grad(grad_weight)
+        if self.bias is not None:
+            self.bias.accumulate_grad(grad_bias)
+        if rows is not None:
+            # undo the explicit padding: each input pixel gets the gradients of all its copies,
+            # dL/dx = R^T (dL/dx_p) C with one-hot R[a, h] = [rows[a] == h], C[b, w] = [cols[b] == w]
+            H, W = size
+            R = (rows[:, None] == np.arange(H)).astype(grad_input.dtype)  # (H_p, H)
+            C = (cols[:, None] == np.arange(W)).astype(grad_input.dtype)  # (W_p, W)
+            grad_input = R.T @ grad_input @ C                             # (..., H, W)
+        return grad_input
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s

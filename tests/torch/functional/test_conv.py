@@ -1,0 +1,124 @@
+"""dlref.torch.functional.conv2d (unfold + matmul) against torch.nn.functional.conv2d."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dlref.testing import assert_close
+from dlref.torch import functional as F
+
+# the same random calls as tests/numpy/functional/test_conv.py
+@st.composite
+def conv_cases(draw):
+    """A random valid conv2d call: shapes, stride, padding (ints, pairs, 'valid', 'same'), dilation, groups."""
+    groups = draw(st.integers(1, 3))
+    C_in, C_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    kH, kW = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dilation = draw(st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = draw(st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)),
+                             st.sampled_from(["valid", "same"])))
+    stride = 1 if padding == "same" else draw(st.one_of(st.integers(1, 3),
+                                                        st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    d_h, d_w = (dilation, dilation) if isinstance(dilation, int) else dilation
+    span_h, span_w = d_h * (kH - 1) + 1, d_w * (kW - 1) + 1
+    if padding == "same":
+        pad_h, pad_w = span_h - 1, span_w - 1
+    elif padding == "valid":
+        pad_h = pad_w = 0
+    else:
+        p_h, p_w = (padding, padding) if isinstance(padding, int) else padding
+        pad_h, pad_w = 2 * p_h, 2 * p_w
+    # non-square inputs, at least as large as the dilated kernel once padded
+    H = draw(st.integers(max(1, span_h - pad_h), max(1, span_h - pad_h) + 6))
+    W = draw(st.integers(max(1, span_w - pad_w), max(1, span_w - pad_w) + 6))
+    N = draw(st.integers(1, 3))
+    batched = draw(st.booleans())
+    shape = (N, C_in, H, W) if batched else (C_in, H, W)
+    return dict(shape=shape, weight_shape=(C_out, C_in // groups, kH, kW), bias=draw(st.booleans()),
+                kwargs=dict(stride=stride, padding=padding, dilation=dilation, groups=groups))
+
+
+def torch_conv2d(*args, **kwargs):
+    with warnings.catch_warnings():  # torch warns that 'same' with even kernels copies the input
+        warnings.simplefilter("ignore", UserWarning)
+        return TF.conv2d(*args, **kwargs)
+
+
+@given(case=conv_cases(), seed=st.integers(0, 2**16))
+def test_forward_and_gradients_match_torch(case, seed):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(case["shape"], dtype=torch.float64, generator=gen)
+    w = torch.randn(case["weight_shape"], dtype=torch.float64, generator=gen)
+    b = torch.randn(case["weight_shape"][0], dtype=torch.float64, generator=gen) if case["bias"] else None
+    ours_in = [t.clone().requires_grad_() if t is not None else None for t in (x, w, b)]
+    theirs_in = [t.clone().requires_grad_() if t is not None else None for t in (x, w, b)]
+    y_ours = F.conv2d(*ours_in, **case["kwargs"])
+    y_theirs = torch_conv2d(*theirs_in, **case["kwargs"])
+    assert y_ours.shape == y_theirs.shape
+    assert_close(y_ours, y_theirs)
+    g = torch.randn(y_theirs.shape, dtype=torch.float64, generator=gen)
+    y_ours.backward(g)
+    y_theirs.backward(g)
+    for a, e in zip(ours_in, theirs_in):
+        if a is not None:
+            assert_close(a.grad, e.grad)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1), dict(padding="same", dilation=(2, 1)),
+                                    dict(groups=2, stride=(1, 2))])
+def test_autograd_gradcheck(kwargs):
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 2, 5, 6, dtype=torch.float64, generator=gen, requires_grad=True)
+    w = torch.randn(2, 2 // kwargs.get("groups", 1), 3, 2, dtype=torch.float64, generator=gen, requires_grad=True)
+    b = torch.randn(2, dtype=torch.float64, generator=gen, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kwargs), (x, w, b))
+
+
+def test_does_not_call_the_op_it_mirrors(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("conv2d must not call torch's convolution")
+
+    for module, name in [(TF, "conv2d"), (torch, "conv2d"), (torch, "convolution"), (torch.nn.functional, "conv2d")]:
+        monkeypatch.setattr(module, name, forbidden)
+    y = F.conv2d(torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3), torch.randn(3), padding="same")
+    assert y.shape == (1, 3, 5, 5)
+
+
+def test_float32_stays_float32_and_matches():
+    x, w, b = torch.randn(2, 3, 8, 8), torch.randn(4, 3, 3, 3), torch.randn(4)
+    y = F.conv2d(x, w, b, stride=2, padding=1)
+    assert y.dtype == torch.float32
+    assert_close(y, TF.conv2d(x, w, b, stride=2, padding=1))
+
+
+def test_unbatched_and_empty_inputs():
+    w = torch.randn(4, 3, 3, 3, dtype=torch.float64)
+    x = torch.randn(3, 6, 5, dtype=torch.float64)
+    assert_close(F.conv2d(x, w, padding=1), TF.conv2d(x, w, padding=1))
+    assert F.conv2d(torch.zeros(0, 3, 6, 5, dtype=torch.float64), w).shape == (0, 4, 4, 3)
+
+
+@pytest.mark.parametrize("args,kwargs,error,match", [
+    ((np.zeros((1, 2, 5, 5)), torch.zeros(3, 2, 3, 3)), {}, TypeError, "input must be a torch.Tensor, got ndarray"),
+    ((torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3, dtype=torch.float64)), {}, TypeError,
+     r"weight must have the dtype of input \(torch.float32\), got torch.float64"),
+    ((torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3), torch.zeros(3, dtype=torch.float64)), {}, TypeError,
+     "bias must have the dtype of input"),
+    ((torch.zeros(1, 2, 5, 5, dtype=torch.int64), torch.zeros(3, 2, 3, 3)), {}, TypeError,
+     "input must have a floating-point dtype"),
+    ((torch.zeros(1, 4, 5, 5), torch.zeros(3, 2, 3, 3)), {}, ValueError, "input has 4 channels"),
+    ((torch.zeros(5, 5), torch.zeros(3, 1, 3, 3)), {}, ValueError, "input must be 3-D"),
+    ((torch.zeros(1, 2, 2, 5), torch.zeros(3, 2, 3, 3)), {}, ValueError, "kernel .* is larger than the padded input"),
+    ((torch.zeros(1, 4, 5, 5), torch.zeros(3, 2, 3, 3)), dict(groups=2), ValueError, "out_channels .* divisible by groups"),
+    ((torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3)), dict(stride=0), ValueError, "stride must be >= 1"),
+    ((torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3)), dict(padding="same", stride=2), ValueError,
+     "padding='same' is not supported"),
+])
+def test_bad_arguments_name_the_argument(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        F.conv2d(*args, **kwargs)
