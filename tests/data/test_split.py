@@ -118,12 +118,15 @@ def check_largest_remainder(counts, n_draws, got):
     Returns True when the apportionment was unique (no tie at the cut), so that any correct
     implementation, scikit-learn's included, must give exactly ``got``.
     """
-    quota = counts * n_draws / counts.sum()
-    floor = np.floor(quota)
+    # exact arithmetic: quota_i = counts_i * n_draws / total = floor_i + frac_i / total, so
+    # equal fractions compare equal (in floats 2/3 and 2/3 may differ in the last bit)
+    numerator = np.asarray(counts, dtype=np.int64) * n_draws
+    total = int(np.sum(counts))
+    floor = numerator // total
+    frac = numerator % total
     extra = got - floor
     assert got.sum() == n_draws
-    assert set(extra.tolist()) <= {0.0, 1.0}
-    frac = quota - floor
+    assert set(extra.tolist()) <= {0, 1}
     if extra.any() and not extra.all():
         assert frac[extra == 1].min() >= frac[extra == 0].max()
         return frac[extra == 1].min() > frac[extra == 0].max()
