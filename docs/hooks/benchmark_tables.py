@@ -14,13 +14,12 @@ no run produced.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
+from _directives import directive, replace_directives
 from mkdocs.exceptions import PluginError
 
-DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\[\[benchmark-table:\s*(?P<name>[\w-]+)\s*\]\]\s*$")
-FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+DIRECTIVE = directive("benchmark-table")
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 
 
@@ -71,14 +70,4 @@ def table(name: str, indent: str) -> str:
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    out = []
-    open_fence = None
-    for line in markdown.split("\n"):
-        fence = FENCE.match(line)
-        if fence and open_fence is None:
-            open_fence = fence["fence"]
-        elif fence and fence["fence"][0] == open_fence[0] and len(fence["fence"]) >= len(open_fence):
-            open_fence = None
-        match = None if open_fence or fence else DIRECTIVE.match(line)
-        out.append(table(match["name"], match["indent"]) if match else line)
-    return "\n".join(out)
+    return replace_directives(markdown, DIRECTIVE, table)
