@@ -3,6 +3,7 @@
 from dlref.torch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
 from dlref.torch.functional.affine import linear
 from dlref.torch.functional.conv import conv2d
+from dlref.torch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from dlref.torch.functional.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                                          huber_loss, l1_loss, mse_loss, nll_loss)
 
@@ -18,6 +19,9 @@ __all__ = [
     "tanh",
     "linear",
     "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",

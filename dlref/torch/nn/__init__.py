@@ -4,6 +4,7 @@ from dlref.torch.nn import utils
 from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlref.torch.nn.conv import Conv2d
 from dlref.torch.nn.linear import Linear
+from dlref.torch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from dlref.torch.nn.normalization import BatchNorm2d, LayerNorm
 from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                                  NLLLoss)
@@ -11,6 +12,9 @@ from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, H
 __all__ = [
     "Linear",
     "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "AdaptiveAvgPool2d",
     "BatchNorm2d",
     "LayerNorm",
     "Sigmoid",

@@ -1,0 +1,209 @@
+r"""2-D pooling from ``F.pad`` and ``Tensor.unfold``; autograd gives the backward passes.
+
+The padded input is viewed as windows ``(N, C, H_out, W_out, kH, kW)`` by two
+``Tensor.unfold`` calls (a view, no copy), exactly as the NumPy versions in
+`dlref.numpy.functional.pooling` do with ``sliding_window_view``, and each window is
+reduced to one number. The argument checks and the output-size arithmetic are the NumPy
+module's own pure-Python helpers, imported, so both backends accept and reject the same
+calls with the same messages.
+
+``torch.nn.functional.max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d`` (and the
+``torch.nn`` layers and ATen kernels behind them) are never called here: the tests compare
+against them.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from dlref.numpy.functional.pooling import (_adaptive_matrix, _adaptive_output_size, _avg_pool2d_divisor,
+                                            _check_bool, _check_divisor_override, _pool_geometry, _positions)
+
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+
+
+def _check_tensor(input) -> None:
+    if not isinstance(input, torch.Tensor):
+        raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
+
+
+def _batched(input: torch.Tensor) -> tuple[torch.Tensor, bool]:
+    """A (C, H, W) input as (1, C, H, W); returns the tensor and whether it was unbatched."""
+    return (input[None], True) if input.ndim == 3 else (input, False)
+
+
+def _windows(x: torch.Tensor, k, s, p, d, out, fill: float) -> torch.Tensor:
+    """The windows of ``x`` (N, C, H, W) as (N, C, H_out, W_out, kH, kW), a strided view of the padded input.
+
+    ``x`` is padded with ``fill``: ``p`` on the left and top, and on the right and bottom as
+    far as the last window reaches (at most ``p``, or beyond with ``ceil_mode``).
+    """
+    N, C, H, W = x.shape
+    # rows covered: o s - p + i d for o < H_out, i < k; the last one is (H_out-1)s - p + (k-1)d
+    extra_h = max(0, (out[0] - 1) * s[0] + d[0] * (k[0] - 1) + 1 - (H + p[0]))
+    extra_w = max(0, (out[1] - 1) * s[1] + d[1] * (k[1] - 1) + 1 - (W + p[1]))
+    x_pad = F.pad(x, (p[1], extra_w, p[0], extra_h), value=fill)          # (N, C, H', W')
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)                  # dilated window
+    view = x_pad.unfold(2, span[0], s[0]).unfold(3, span[1], s[1])         # (N, C, >=Ho, >=Wo, span_h, span_w)
+    return view[:, :, : out[0], : out[1], :: d[0], :: d[1]]                # (N, C, Ho, Wo, kH, kW)
+
+
+def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    r"""2-D max pooling: the largest value in each window of each channel.
+
+    $$y_{n,c,o_h,o_w} = \max_{0 \le i < k_H,\ 0 \le j < k_W}
+      x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
+
+    where $x$ is padded with $-\infty$ (padding never wins the max). The window's first
+    maximum in row-major order is picked with a mask and gathered, so autograd sends the
+    whole gradient $\partial L/\partial y_o$ to that one element, as torch's kernel does
+    (``amax`` would split it evenly among tied elements).
+
+    Shapes:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``) with $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$,
+        and the same for $W$.
+
+    Arguments:
+        input: floating-point tensor.
+        kernel_size: window size, an int or ``(kH, kW)``.
+        stride: step between windows, an int or a pair; default ``kernel_size``.
+        padding: implicit $-\infty$ padding on both sides, at most ``kernel_size // 2``.
+        dilation: spacing between window elements, an int or a pair (default 1).
+        ceil_mode: round the output size up instead of down (a last window must start
+            inside the input or the left padding).
+        return_indices: also return where each maximum came from.
+
+    Returns:
+        The pooled tensor (dtype of ``input``); with ``return_indices=True`` the tuple
+        ``(output, indices)`` where ``indices`` (int64) are flat positions in each channel's
+        ``H * W`` plane, as ``torch.nn.functional.max_pool2d`` returns them.
+
+    PyTorch equivalent: ``torch.nn.functional.max_pool2d`` (not called here).
+
+    Differences from PyTorch: a window made only of padding (possible only with dilation)
+    gets index -1 (torch: an arbitrary index); with several NaNs in a window the index is
+    the first NaN (torch: the last). Argument errors are ``ValueError``/``TypeError`` naming
+    the argument (torch: ``RuntimeError``). Memory: the window mask holds $k_H k_W$ values
+    per output, which torch's direct kernel avoids.
+    """
+    _check_tensor(input)
+    _check_bool("return_indices", return_indices)
+    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
+    x, unbatched = _batched(input)
+    N, C, H, W = x.shape
+    windows = _windows(x, k, s, p, d, out, fill=float("-inf"))            # (N, C, Ho, Wo, kH, kW)
+    values = windows.reshape(N, C, out[0], out[1], k[0] * k[1])            # (N, C, Ho, Wo, kH*kW)
+    device = input.device
+    rows = torch.as_tensor(_positions(k[0], s[0], p[0], d[0], out[0]), device=device)  # (Ho, kH): input row
+    cols = torch.as_tensor(_positions(k[1], s[1], p[1], d[1], out[1]), device=device)  # (Wo, kW): input column
+    row_ok = (rows >= 0) & (rows < H)
+    col_ok = (cols >= 0) & (cols < W)
+    inside = (row_ok[:, None, :, None] & col_ok[None, :, None, :]).reshape(out[0], out[1], -1)  # (Ho, Wo, kH*kW)
+    with torch.no_grad():
+        # the argmax: the first element (row-major in the window) equal to the max or NaN,
+        # never a padding element; torch's loop keeps the first maximum too (it replaces only on >)
+        peak = values.amax(dim=-1, keepdim=True)                           # (N, C, Ho, Wo, 1)
+        is_max = ((values == peak) | values.isnan()) & inside
+        position = torch.arange(k[0] * k[1], device=device)
+        first = torch.where(is_max, position, k[0] * k[1]).amin(dim=-1)    # (N, C, Ho, Wo)
+        found = first < k[0] * k[1]
+        first = torch.where(found, first, 0)                               # padding-only window: its -inf
+    # y = x at the argmax; gather's gradient goes to that element alone
+    output = values.gather(-1, first[..., None]).squeeze(-1)               # (N, C, Ho, Wo)
+    if unbatched:
+        output = output[0]
+    if not return_indices:
+        return output
+    i, j = first // k[1], first % k[1]                                     # row and column in the window
+    o_h = torch.arange(out[0], device=device)[:, None]
+    o_w = torch.arange(out[1], device=device)[None, :]
+    indices = rows[o_h, i] * W + cols[o_w, j]                              # (N, C, Ho, Wo)
+    indices = torch.where(found, indices, -1).to(torch.int64)
+    return output, (indices[0] if unbatched else indices)
+
+
+def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> torch.Tensor:
+    r"""2-D average pooling: the mean of each window of each channel.
+
+    $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i < k_H,\ j < k_W}
+      x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
+
+    with $x$ zero-padded. The divisor $D$ is, as in torch: ``divisor_override`` if given;
+    else with ``count_include_pad=True`` the number of window elements inside the padded
+    input; else the number inside the input itself. Autograd spreads $\partial L/\partial
+    y_o / D_o$ over window $o$, adding where windows overlap.
+
+    Shapes:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``), $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
+
+    Arguments:
+        input: floating-point tensor.
+        kernel_size: window size, an int or ``(kH, kW)``.
+        stride: step between windows, an int or a pair; default ``kernel_size``.
+        padding: implicit zero padding on both sides; at most ``kernel_size // 2``.
+        ceil_mode: round the output size up instead of down (see `max_pool2d`).
+        count_include_pad: count the padding zeros in the divisor (default ``True``).
+        divisor_override: a fixed divisor for every window, or ``None``.
+
+    Returns:
+        The pooled tensor, dtype of ``input``.
+
+    PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (not called here). Difference:
+    argument errors are ``ValueError``/``TypeError`` naming the argument.
+    """
+    _check_tensor(input)
+    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode)
+    _check_bool("count_include_pad", count_include_pad)
+    _check_divisor_override(divisor_override)
+    D = torch.as_tensor(_avg_pool2d_divisor(input.shape[-2:], k, s, p, out, count_include_pad, divisor_override),
+                        dtype=input.dtype, device=input.device)           # (Ho, Wo)
+    x, unbatched = _batched(input)
+    windows = _windows(x, k, s, p, d, out, fill=0.0)                       # (N, C, Ho, Wo, kH, kW)
+    # y = (sum over the window) / D
+    output = windows.sum(dim=(-2, -1)) / D                                 # (N, C, Ho, Wo)
+    return output[0] if unbatched else output
+
+
+def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
+    r"""Average pooling to a fixed output size, whatever the input size.
+
+    Output row $o$ of $H_{out}$ averages input rows
+    $\lfloor o H / H_{out} \rfloor, \dots, \lceil (o+1) H / H_{out} \rceil - 1$ (windows
+    may differ in size by one and may overlap, so one ``unfold`` cannot cut them); columns
+    alike. The map is linear and separable:
+
+    $$Y_{n,c} = P_H\, X_{n,c}\, P_W^\top$$
+
+    where row $o$ of $P_H \in \mathbb{R}^{H_{out} \times H}$ holds $1/\text{length}$ on
+    window $o$ (the same matrices as the NumPy version). ``output_size=1`` is global
+    average pooling: one mean per channel.
+
+    Shapes:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``).
+
+    Arguments:
+        input: floating-point tensor.
+        output_size: ``H_out = W_out``, or a pair ``(H_out, W_out)`` where ``None`` keeps
+            that input dimension.
+
+    Returns:
+        The pooled tensor, dtype of ``input``.
+
+    PyTorch equivalent: ``torch.nn.functional.adaptive_avg_pool2d`` (same windows; not
+    called here). Differences: argument errors are ``ValueError``/``TypeError``; the mean
+    is a product with $1/\text{length}$ rather than a sum divided by the length, so float32
+    results can differ from torch's in the last bit.
+    """
+    _check_tensor(input)
+    Ho, Wo = _adaptive_output_size(input, output_size)
+    H, W = input.shape[-2:]
+    P_H = torch.as_tensor(_adaptive_matrix(H, Ho, "float64"), dtype=input.dtype, device=input.device)  # (Ho, H)
+    P_W = torch.as_tensor(_adaptive_matrix(W, Wo, "float64"), dtype=input.dtype, device=input.device)  # (Wo, W)
+    # Y = P_H X P_W^T for every (n, c)
+    return torch.einsum("oh,...hw,pw->...op", P_H, input, P_W)            # (..., Ho, Wo)
