@@ -11,36 +11,8 @@ from hypothesis import strategies as st
 
 from dlref.numpy import functional as F
 from dlref.testing import assert_close, gradcheck
+from strategies import conv_cases
 
-
-@st.composite
-def conv_cases(draw):
-    """A random valid conv2d call: shapes, stride, padding (ints, pairs, 'valid', 'same'), dilation, groups."""
-    groups = draw(st.integers(1, 3))
-    C_in, C_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
-    kH, kW = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    dilation = draw(st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    padding = draw(st.one_of(st.integers(0, 2), st.tuples(st.integers(0, 2), st.integers(0, 2)),
-                             st.sampled_from(["valid", "same"])))
-    stride = 1 if padding == "same" else draw(st.one_of(st.integers(1, 3),
-                                                        st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    d_h, d_w = (dilation, dilation) if isinstance(dilation, int) else dilation
-    span_h, span_w = d_h * (kH - 1) + 1, d_w * (kW - 1) + 1
-    if padding == "same":
-        pad_h, pad_w = span_h - 1, span_w - 1
-    elif padding == "valid":
-        pad_h = pad_w = 0
-    else:
-        p_h, p_w = (padding, padding) if isinstance(padding, int) else padding
-        pad_h, pad_w = 2 * p_h, 2 * p_w
-    # non-square inputs, at least as large as the dilated kernel once padded
-    H = draw(st.integers(max(1, span_h - pad_h), max(1, span_h - pad_h) + 6))
-    W = draw(st.integers(max(1, span_w - pad_w), max(1, span_w - pad_w) + 6))
-    N = draw(st.integers(1, 3))
-    batched = draw(st.booleans())
-    shape = (N, C_in, H, W) if batched else (C_in, H, W)
-    return dict(shape=shape, weight_shape=(C_out, C_in // groups, kH, kW), bias=draw(st.booleans()),
-                kwargs=dict(stride=stride, padding=padding, dilation=dilation, groups=groups))
 
 
 def torch_conv2d(x, w, b, **kwargs):

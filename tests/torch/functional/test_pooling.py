@@ -12,31 +12,9 @@ from hypothesis import strategies as st
 
 from dlref.testing import assert_close
 from dlref.torch import functional as F
+from strategies import as_pair, pairs, window_settings
 
 # -- strategies -------------------------------------------------------------------------------
-
-
-def pairs(low, high):
-    """An int or a pair of ints in [low, high]."""
-    return st.one_of(st.integers(low, high), st.tuples(st.integers(low, high), st.integers(low, high)))
-
-
-def as_pair(v):
-    return v if isinstance(v, tuple) else (v, v)
-
-
-@st.composite
-def window_settings(draw, dilation=True):
-    """Pooling arguments, padding within torch's bound kernel_size // 2."""
-    kernel_size = draw(pairs(1, 4))
-    k = as_pair(kernel_size)
-    stride = draw(st.one_of(st.none(), pairs(1, 3)))
-    padding = draw(st.one_of(st.integers(0, min(k) // 2),
-                             st.tuples(st.integers(0, k[0] // 2), st.integers(0, k[1] // 2))))
-    settings = dict(kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
-    if dilation:
-        settings["dilation"] = draw(pairs(1, 3))
-    return settings
 
 
 @st.composite
