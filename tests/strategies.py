@@ -1,6 +1,8 @@
 """Hypothesis strategies shared by the NumPy and PyTorch test files (both backends are
 tested on the same random calls). pytest puts tests/ on sys.path (pyproject's `pythonpath`)."""
 
+import torch
+import torch.nn.functional as TF
 from hypothesis import strategies as st
 
 
@@ -55,3 +57,22 @@ def conv_cases(draw):
     shape = (N, C_in, H, W) if batched else (C_in, H, W)
     return dict(shape=shape, weight_shape=(C_out, C_in // groups, kH, kW), bias=draw(st.booleans()),
                 kwargs=dict(stride=stride, padding=padding, dilation=dilation, groups=groups))
+
+
+# Activations: name -> (torch reference, strategy for keyword arguments)
+ELEMENTWISE = {
+    "sigmoid": (lambda t: torch.sigmoid(t), st.just({})),
+    "tanh": (lambda t: torch.tanh(t), st.just({})),
+    "relu": (lambda t: TF.relu(t), st.just({})),
+    "leaky_relu": (lambda t, negative_slope=0.01: TF.leaky_relu(t, negative_slope),
+                   st.fixed_dictionaries({"negative_slope": st.floats(-2, 2)})),
+    "elu": (lambda t, alpha=1.0: TF.elu(t, alpha), st.fixed_dictionaries({"alpha": st.floats(-2, 3)})),
+    "silu": (lambda t: TF.silu(t), st.just({})),
+    "gelu": (lambda t, approximate="none": TF.gelu(t, approximate=approximate),
+             st.fixed_dictionaries({"approximate": st.sampled_from(["none", "tanh"])})),
+}
+NORMALIZING = {
+    "softmax": lambda t, dim: TF.softmax(t, dim),
+    "log_softmax": lambda t, dim: TF.log_softmax(t, dim),
+}
+ALL = list(ELEMENTWISE) + list(NORMALIZING)

@@ -61,6 +61,20 @@ def _layer_types(norm_layer, conv_layer) -> tuple:
     return norm_layer, conv_layer
 
 
+def _check_block_args(inplanes, planes, stride, groups, base_width, dilation) -> None:
+    """Every block's size arguments are positive ints."""
+    for name, value in (("inplanes", inplanes), ("planes", planes), ("stride", stride),
+                        ("groups", groups), ("base_width", base_width), ("dilation", dilation)):
+        check_positive_int(name, value)
+
+
+def _check_plain_widths(block: str, groups, base_width, dilation) -> None:
+    """Blocks built on BasicBlock's two 3x3 convolutions have no grouped, wide or dilated form."""
+    if groups != 1 or base_width != 64 or dilation != 1:
+        raise ValueError(f"{block} only supports groups=1, base_width=64 and dilation=1, got groups={groups}, "
+                         f"base_width={base_width}, dilation={dilation}")
+
+
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1,
             conv_layer: type = nn.Conv2d) -> nn.Module:
     """3x3 convolution, padding equal to the dilation (so stride 1 keeps H and W), no bias (a BN follows)."""
@@ -116,9 +130,7 @@ class BasicBlock(nn.Module):
                  groups: int = 1, base_width: int = 64, dilation: int = 1, norm_layer=None,
                  conv_layer: type | None = None):
         super().__init__()
-        for name, value in (("inplanes", inplanes), ("planes", planes), ("stride", stride),
-                            ("groups", groups), ("base_width", base_width), ("dilation", dilation)):
-            check_positive_int(name, value)
+        _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
         if groups != 1 or base_width != 64:
             raise ValueError(f"BasicBlock only supports groups=1 and base_width=64, got groups={groups} and "
                              f"base_width={base_width}; use Bottleneck for grouped (ResNeXt) or wide blocks")
@@ -201,9 +213,7 @@ class Bottleneck(nn.Module):
                  groups: int = 1, base_width: int = 64, dilation: int = 1, norm_layer=None,
                  conv_layer: type | None = None):
         super().__init__()
-        for name, value in (("inplanes", inplanes), ("planes", planes), ("stride", stride),
-                            ("groups", groups), ("base_width", base_width), ("dilation", dilation)):
-            check_positive_int(name, value)
+        _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
         # width = floor(planes * base_width / 64) * groups: channels of the 3x3 convolution
         width = int(planes * (base_width / 64.0)) * groups
         if width == 0:
@@ -278,12 +288,8 @@ class PreActBlock(nn.Module):
                  groups: int = 1, base_width: int = 64, dilation: int = 1, norm_layer=None,
                  conv_layer: type | None = None):
         super().__init__()
-        for name, value in (("inplanes", inplanes), ("planes", planes), ("stride", stride),
-                            ("groups", groups), ("base_width", base_width), ("dilation", dilation)):
-            check_positive_int(name, value)
-        if groups != 1 or base_width != 64 or dilation != 1:
-            raise ValueError(f"PreActBlock only supports groups=1, base_width=64 and dilation=1, got groups={groups}, "
-                             f"base_width={base_width}, dilation={dilation}")
+        _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
+        _check_plain_widths("PreActBlock", groups, base_width, dilation)
         if downsample is None and (stride != 1 or inplanes != planes):
             raise ValueError(f"an identity shortcut needs stride=1 and inplanes == planes, got stride={stride}, "
                              f"inplanes={inplanes}, planes={planes}: pass a downsample (projection) module")
@@ -342,12 +348,8 @@ class PlainBlock(nn.Module):
                  groups: int = 1, base_width: int = 64, dilation: int = 1, norm_layer=None,
                  conv_layer: type | None = None):
         super().__init__()
-        for name, value in (("inplanes", inplanes), ("planes", planes), ("stride", stride),
-                            ("groups", groups), ("base_width", base_width), ("dilation", dilation)):
-            check_positive_int(name, value)
-        if groups != 1 or base_width != 64 or dilation != 1:
-            raise ValueError(f"PlainBlock only supports groups=1, base_width=64 and dilation=1, got groups={groups}, "
-                             f"base_width={base_width}, dilation={dilation}")
+        _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
+        _check_plain_widths("PlainBlock", groups, base_width, dilation)
         if downsample is not None:
             raise ValueError("PlainBlock has no shortcut: downsample must be None")
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)

@@ -12,23 +12,8 @@ from hypothesis.extra import numpy as hnp
 from dlref.numpy import functional as NF
 from dlref.testing import assert_close
 from dlref.torch import functional as F
+from strategies import ALL, ELEMENTWISE, NORMALIZING
 
-ELEMENTWISE = {
-    "sigmoid": (lambda t: torch.sigmoid(t), st.just({})),
-    "tanh": (lambda t: torch.tanh(t), st.just({})),
-    "relu": (lambda t: TF.relu(t), st.just({})),
-    "leaky_relu": (lambda t, negative_slope=0.01: TF.leaky_relu(t, negative_slope),
-                   st.fixed_dictionaries({"negative_slope": st.floats(-2, 2)})),
-    "elu": (lambda t, alpha=1.0: TF.elu(t, alpha), st.fixed_dictionaries({"alpha": st.floats(-2, 3)})),
-    "silu": (lambda t: TF.silu(t), st.just({})),
-    "gelu": (lambda t, approximate="none": TF.gelu(t, approximate=approximate),
-             st.fixed_dictionaries({"approximate": st.sampled_from(["none", "tanh"])})),
-}
-NORMALIZING = {
-    "softmax": lambda t, dim: TF.softmax(t, dim),
-    "log_softmax": lambda t, dim: TF.log_softmax(t, dim),
-}
-ALL = list(ELEMENTWISE) + list(NORMALIZING)
 
 
 def arrays(min_dims=0, bound=30.0):
