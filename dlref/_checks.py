@@ -1,8 +1,14 @@
-"""Argument checks shared by both backends.
+"""Argument checks shared by both backends (the ground floor below ``dlref.numpy`` and ``dlref.torch``).
 
 Every public function checks its arguments before computing and raises a ``ValueError``
 (or ``TypeError`` for a wrong type) whose message names the argument, what was expected
-and what came. These helpers keep those messages uniform.
+and what came. These helpers keep those messages uniform: one rule, one place, one error
+type for one kind of mistake (a wrong type is a ``TypeError``; a wrong value or shape is a
+``ValueError``). They accept NumPy arrays and torch tensors alike and import neither
+backend of dlref (torch is never imported here).
+
+Geometry (pairs, padding, output sizes of convolution and pooling) lives beside this
+module in `dlref._geometry`.
 """
 
 from __future__ import annotations
@@ -103,4 +109,63 @@ def check_class_targets(name: str, target, num_classes: int, ignore_index: int |
         raise ValueError(
             f"{name} must hold class indices in [0, {num_classes - 1}], "
             f"got values in [{values.min()}, {values.max()}]"
+        )
+
+
+def check_bool(name: str, value) -> None:
+    """Raise TypeError unless ``value`` is a bool (Python's, or NumPy's ``np.bool_``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+
+
+def check_optional_bool(name: str, value) -> None:
+    """Raise TypeError unless ``value`` is None or a bool."""
+    if value is not None:
+        check_bool(name, value)
+
+
+def check_int(name: str, value, minimum: int | None = None) -> None:
+    """Raise TypeError unless ``value`` is an int (not a bool); ValueError if below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
+def check_dim(dim, ndim: int) -> int:
+    """Return ``dim`` as a non-negative axis of an ``ndim``-D array (0-D counts as 1-D, as in torch).
+
+    A non-int ``dim`` (None included) is a TypeError: dlref has no implicit dim (torch's
+    implicit choice is deprecated); an out-of-range one is a ValueError.
+    """
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(
+            f"dim must be an int, got {type(dim).__name__} "
+            "(dlref has no implicit dim; torch's implicit choice is deprecated)"
+        )
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise ValueError(f"dim must be in [{-size}, {size - 1}] for a {ndim}-D input, got {dim}")
+    return int(dim) % size
+
+
+def check_float_dtype(name: str, dtype, allow_none: bool = False) -> None:
+    """Raise TypeError unless ``dtype`` is a floating-point dtype (NumPy's or a ``torch.dtype``)."""
+    if dtype is None and allow_none:
+        return
+    is_float = getattr(dtype, "is_floating_point", None)   # torch.dtype
+    if is_float is None:
+        try:
+            is_float = np.issubdtype(np.dtype(dtype), np.floating)
+        except TypeError:
+            is_float = False
+    if not is_float:
+        raise TypeError(f"{name} must be a floating-point dtype, got {dtype}")
+
+
+def check_same_dtype(name: str, x, other_name: str, other) -> None:
+    """Raise TypeError unless two floating arrays or tensors share one dtype (torch never promotes them silently)."""
+    if other is not None and x.dtype != other.dtype:
+        raise TypeError(
+            f"{name} and {other_name} must have the same dtype, got {x.dtype} and {other.dtype}"
         )
