@@ -120,8 +120,8 @@ def check_bool(name: str, value) -> None:
 
 def check_optional_bool(name: str, value) -> None:
     """Raise TypeError unless ``value`` is None or a bool."""
-    if value is not None:
-        check_bool(name, value)
+    if value is not None and not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be None or a bool, got {type(value).__name__}")
 
 
 def check_int(name: str, value, minimum: int | None = None) -> None:
@@ -132,17 +132,22 @@ def check_int(name: str, value, minimum: int | None = None) -> None:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
+def check_dim_type(dim) -> None:
+    """Raise TypeError unless ``dim`` is an int (not a bool, not None: dlref has no implicit dim)."""
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(
+            f"dim must be an int, got {type(dim).__name__} "
+            "(dlref has no implicit dim; torch's implicit choice is deprecated)"
+        )
+
+
 def check_dim(dim, ndim: int) -> int:
     """Return ``dim`` as a non-negative axis of an ``ndim``-D array (0-D counts as 1-D, as in torch).
 
     A non-int ``dim`` (None included) is a TypeError: dlref has no implicit dim (torch's
     implicit choice is deprecated); an out-of-range one is a ValueError.
     """
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(
-            f"dim must be an int, got {type(dim).__name__} "
-            "(dlref has no implicit dim; torch's implicit choice is deprecated)"
-        )
+    check_dim_type(dim)
     size = max(ndim, 1)
     if not -size <= dim < size:
         raise ValueError(f"dim must be in [{-size}, {size - 1}] for a {ndim}-D input, got {dim}")
@@ -169,3 +174,37 @@ def check_same_dtype(name: str, x, other_name: str, other) -> None:
         raise TypeError(
             f"{name} and {other_name} must have the same dtype, got {x.dtype} and {other.dtype}"
         )
+
+
+def check_torch_float_dtype(name: str, dtype) -> None:
+    """Raise TypeError unless ``dtype`` is None or a floating-point ``torch.dtype`` (torch is not imported)."""
+    if dtype is None:
+        return
+    is_torch_dtype = type(dtype).__module__ == "torch" and type(dtype).__name__ == "dtype"
+    if not (is_torch_dtype and dtype.is_floating_point):
+        raise TypeError(f"{name} must be a floating-point torch.dtype, got {dtype}")
+
+
+def check_generator(name: str, generator):
+    """A ``numpy.random.Generator`` argument; ``None`` gives a fresh, unseeded one."""
+    if generator is None:
+        return np.random.default_rng()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator or None, got {type(generator).__name__}")
+    return generator
+
+
+def check_norm_type(norm_type) -> float:
+    """A p-norm's ``norm_type`` as a float p > 0 or inf (``'inf'`` accepted, as torch's docs allow)."""
+    if isinstance(norm_type, str):
+        try:
+            value = float(norm_type)
+        except ValueError:
+            raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}") from None
+    elif isinstance(norm_type, numbers.Real) and not isinstance(norm_type, bool):
+        value = float(norm_type)
+    else:
+        raise TypeError(f"norm_type must be a number > 0 or 'inf', got {type(norm_type).__name__}")
+    if not value > 0:  # also catches NaN and -inf
+        raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}")
+    return value

@@ -29,42 +29,13 @@ module, so the formulas can be checked against real layers.
 
 from __future__ import annotations
 
-import numbers
-
-from dlref._checks import check_positive_int
+from dlref._checks import check_bool, check_positive_int
+from dlref._geometry import check_groups, conv_output_length, pair, resolve_padding
 
 __all__ = [
     "conv2d_output_size", "conv2d_parameters", "conv2d_macs", "conv2d_flops",
     "linear_parameters", "linear_macs", "linear_flops", "count_parameters",
 ]
-
-
-def _pair(name: str, value, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints (each >= ``minimum``) as a pair."""
-    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(pair) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-    for v in pair:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-        if v < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _check_groups(in_channels: int, out_channels: int, groups: int) -> None:
-    check_positive_int("in_channels", in_channels)
-    check_positive_int("out_channels", out_channels)
-    check_positive_int("groups", groups)
-    if in_channels % groups:
-        raise ValueError(f"in_channels must be divisible by groups, got in_channels={in_channels}, groups={groups}")
-    if out_channels % groups:
-        raise ValueError(f"out_channels must be divisible by groups, got out_channels={out_channels}, groups={groups}")
-
-
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
 
 
 def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, int]:
@@ -83,17 +54,13 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
     Returns:
         ``(H_out, W_out)``. Raises ``ValueError`` when the kernel does not fit.
     """
-    H, W = _pair("input_size", input_size, 1)
-    k = _pair("kernel_size", kernel_size, 1)
-    s = _pair("stride", stride, 1)
-    d = _pair("dilation", dilation, 1)
-    if padding == "same":
-        if s != (1, 1):
-            raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
-        return H, W
-    p = (0, 0) if padding == "valid" else _pair("padding", padding, 0)
-    out = tuple((size + 2 * pi - di * (ki - 1) - 1) // si + 1
-                for size, ki, si, pi, di in zip((H, W), k, s, p, d))
+    H, W = pair("input_size", input_size, 1)
+    k = pair("kernel_size", kernel_size, 1)
+    s = pair("stride", stride, 1)
+    d = pair("dilation", dilation, 1)
+    top, bottom, left, right = resolve_padding(padding, k, s, d)
+    out = (conv_output_length(H, k[0], s[0], top + bottom, d[0]),
+           conv_output_length(W, k[1], s[1], left + right, d[1]))
     if out[0] < 1 or out[1] < 1:
         raise ValueError(f"kernel_size={kernel_size!r} (dilation={dilation!r}) does not fit the input "
                          f"{H}x{W} with padding={padding!r}")
@@ -121,9 +88,9 @@ def conv2d_parameters(in_channels: int, out_channels: int, kernel_size, groups: 
     Returns:
         The parameter count, an int.
     """
-    _check_groups(in_channels, out_channels, groups)
-    kH, kW = _pair("kernel_size", kernel_size, 1)
-    _check_bool("bias", bias)
+    check_groups(in_channels, out_channels, groups)
+    kH, kW = pair("kernel_size", kernel_size, 1)
+    check_bool("bias", bias)
     # C_out * (C_in / g) * kH * kW weights, + C_out biases
     return out_channels * (in_channels // groups) * kH * kW + (out_channels if bias else 0)
 
@@ -150,8 +117,8 @@ def conv2d_macs(in_channels: int, out_channels: int, kernel_size, input_size, st
     Returns:
         The MAC count per image, an int.
     """
-    _check_groups(in_channels, out_channels, groups)
-    kH, kW = _pair("kernel_size", kernel_size, 1)
+    check_groups(in_channels, out_channels, groups)
+    kH, kW = pair("kernel_size", kernel_size, 1)
     H_out, W_out = conv2d_output_size(input_size, kernel_size, stride, padding, dilation)
     # H_out W_out C_out (C_in / g) kH kW
     return H_out * W_out * out_channels * (in_channels // groups) * kH * kW
@@ -184,7 +151,7 @@ def linear_parameters(in_features: int, out_features: int, bias: bool = True) ->
     r"""Number of learnable scalars of ``torch.nn.Linear``: $n_{out} n_{in} + n_{out}$ (with bias)."""
     check_positive_int("in_features", in_features)
     check_positive_int("out_features", out_features)
-    _check_bool("bias", bias)
+    check_bool("bias", bias)
     return out_features * in_features + (out_features if bias else 0)
 
 
@@ -219,7 +186,7 @@ def count_parameters(module, trainable_only: bool = False) -> int:
     """
     if not hasattr(module, "parameters"):
         raise TypeError(f"module must have a parameters() method, got {type(module).__name__}")
-    _check_bool("trainable_only", trainable_only)
+    check_bool("trainable_only", trainable_only)
     total = 0
     for param in module.parameters():
         if trainable_only and not getattr(param, "requires_grad", True):

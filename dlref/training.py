@@ -13,21 +13,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from dlref._checks import check_positive_int, check_real, shape_of
-
-
-def _check_generator(name: str, generator) -> np.random.Generator:
-    """A ``numpy.random.Generator``, or a fresh unseeded one for ``None``."""
-    if generator is None:
-        return np.random.default_rng()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator or None, got {type(generator).__name__}")
-    return generator
-
-
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+from dlref._checks import check_bool, check_generator, check_positive_int, check_real, shape_of
 
 
 def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator | None = None,
@@ -53,9 +39,9 @@ def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator 
     """
     check_positive_int("n_samples", n_samples)
     check_positive_int("batch_size", batch_size)
-    _check_bool("shuffle", shuffle)
+    check_bool("shuffle", shuffle)
     if shuffle:
-        order = _check_generator("generator", generator).permutation(n_samples)
+        order = check_generator("generator", generator).permutation(n_samples)
     else:
         order = np.arange(n_samples)
     for start in range(0, n_samples, batch_size):
@@ -144,7 +130,7 @@ class EarlyStopping:
         check_real("min_delta", min_delta, low=0.0)
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        _check_bool("restore_best_weights", restore_best_weights)
+        check_bool("restore_best_weights", restore_best_weights)
         if not isinstance(monitor, str):
             raise TypeError(f"monitor must be a str (a key of fit's history), got {type(monitor).__name__}")
         self.patience = patience
@@ -246,7 +232,7 @@ def fit(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, *, epochs: int,
     check_positive_int("batch_size", batch_size)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of samples, got {len(x)} and {len(y)}")
-    generator = _check_generator("generator", generator)
+    generator = check_generator("generator", generator)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")

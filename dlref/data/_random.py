@@ -6,14 +6,7 @@ import numbers
 
 import numpy as np
 
-
-def check_generator(name: str, generator) -> np.random.Generator:
-    """A ``numpy.random.Generator`` argument; ``None`` gives a fresh, unseeded one."""
-    if generator is None:
-        return np.random.default_rng()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"{name} must be a numpy.random.Generator or None, got {type(generator).__name__}")
-    return generator
+from dlref._checks import check_generator  # noqa: F401  (re-exported for dlref.data)
 
 
 def check_random_state(name: str, random_state) -> None:

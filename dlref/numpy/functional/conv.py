@@ -9,119 +9,11 @@ input (``col2im``) with one strided addition per kernel offset.
 
 from __future__ import annotations
 
-import numbers
-from typing import NamedTuple
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from dlref._checks import check_floating, check_positive_int, shape_of
-
-
-class ConvGeometry(NamedTuple):
-    """Sizes of one 2-D convolution, checked and resolved (padding as four ints)."""
-
-    N: int
-    C_in: int
-    H: int
-    W: int
-    C_out: int
-    kH: int
-    kW: int
-    stride: tuple[int, int]
-    dilation: tuple[int, int]
-    padding: tuple[int, int, int, int]  # (top, bottom, left, right)
-    groups: int
-    H_out: int
-    W_out: int
-
-
-def _pair(name: str, value, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints, each >= ``minimum``, as a pair (torch's ``_pair``)."""
-    values = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    if not isinstance(values, (tuple, list)) or len(values) != 2:
-        raise TypeError(f"{name} must be an int or a tuple of 2 ints, got {value!r}")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{name} must be an int or a tuple of 2 ints, got {value!r}")
-        if v < minimum:
-            raise ValueError(f"{name} must be >= {minimum} in each dimension, got {value!r}")
-    return int(values[0]), int(values[1])
-
-
-def resolve_padding(padding, kernel_size: tuple[int, int], stride: tuple[int, int],
-                    dilation: tuple[int, int]) -> tuple[int, int, int, int]:
-    """``padding`` as ``(top, bottom, left, right)``, from an int, a pair, ``'valid'`` or ``'same'``.
-
-    ``'same'`` pads a total of $d(k - 1)$ per dimension, the smaller half before and the
-    larger after (as torch does when the total is odd), so that with stride 1 the output
-    has the input's size.
-    """
-    if isinstance(padding, str):
-        if padding == "valid":
-            return 0, 0, 0, 0
-        if padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"padding='same' is not supported for strided convolutions (stride={stride})")
-            # total padding d (k - 1) per dimension; the extra pixel of an odd total goes after
-            pads = []
-            for k, d in zip(kernel_size, dilation):
-                total = d * (k - 1)
-                pads += [total // 2, total - total // 2]
-            return tuple(pads)
-        raise ValueError(f"padding must be an int, a tuple of 2 ints, 'valid' or 'same', got {padding!r}")
-    p_h, p_w = _pair("padding", padding, 0)
-    return p_h, p_h, p_w, p_w
-
-
-def _batched(name: str, x: np.ndarray) -> tuple[np.ndarray, bool]:
-    """``x`` as ``(N, C, H, W)`` and whether a batch dimension was added (unbatched ``(C, H, W)``)."""
-    if x.ndim == 4:
-        return x, False
-    if x.ndim == 3:
-        return x[None], True  # (1, C, H, W)
-    hint = " (a single-channel image needs its channel dimension: x[None])" if x.ndim == 2 else ""
-    raise ValueError(f"{name} must be 3-D (C_in, H, W) or 4-D (N, C_in, H, W){hint}, got shape {shape_of(x)}")
-
-
-def conv2d_geometry(x: np.ndarray, weight: np.ndarray, bias, stride, padding, dilation, groups) -> ConvGeometry:
-    """Check the arguments of ``conv2d`` (``x`` already 4-D) and work out every size."""
-    check_floating("weight", weight)
-    if weight.ndim != 4:
-        raise ValueError(f"weight must be 4-D (C_out, C_in / groups, kH, kW), got shape {shape_of(weight)}")
-    check_positive_int("groups", groups)
-    stride = _pair("stride", stride, 1)
-    dilation = _pair("dilation", dilation, 1)
-    N, C_in, H, W = x.shape
-    C_out, C_in_per_group, kH, kW = weight.shape
-    if C_out % groups:
-        raise ValueError(f"out_channels (weight.shape[0] = {C_out}) must be divisible by groups = {groups}")
-    if C_in % groups:
-        raise ValueError(f"in_channels (input.shape[1] = {C_in}) must be divisible by groups = {groups}")
-    if C_in != C_in_per_group * groups:
-        raise ValueError(
-            f"input has {C_in} channels, but weight of shape {shape_of(weight)} with groups = {groups} "
-            f"expects {C_in_per_group * groups} (weight.shape[1] * groups)"
-        )
-    if bias is not None:
-        check_floating("bias", bias)
-        if shape_of(bias) != (C_out,):
-            raise ValueError(f"bias must have shape ({C_out},) (one per output channel), got {shape_of(bias)}")
-    padding = resolve_padding(padding, (kH, kW), stride, dilation)
-    top, bottom, left, right = padding
-    # the dilated kernel spans d (k - 1) + 1 pixels
-    span_h, span_w = dilation[0] * (kH - 1) + 1, dilation[1] * (kW - 1) + 1
-    H_padded, W_padded = H + top + bottom, W + left + right
-    if span_h > H_padded or span_w > W_padded:
-        raise ValueError(
-            f"kernel (dilated size {span_h} x {span_w}) is larger than the padded input "
-            f"({H_padded} x {W_padded}): input of shape {shape_of(x)}, weight of shape {shape_of(weight)}, "
-            f"padding {padding}, dilation {dilation}"
-        )
-    # H_out = floor((H + p_top + p_bottom - d (k - 1) - 1) / s) + 1
-    H_out = (H_padded - span_h) // stride[0] + 1
-    W_out = (W_padded - span_w) // stride[1] + 1
-    return ConvGeometry(N, C_in, H, W, C_out, kH, kW, stride, dilation, padding, groups, H_out, W_out)
+from dlref._checks import check_floating, shape_of
+from dlref._geometry import ConvGeometry, batched, conv2d_geometry
 
 
 def pad2d(x: np.ndarray, padding: tuple[int, int, int, int]) -> np.ndarray:
@@ -227,7 +119,7 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
         https://inria.hal.science/inria-00112631.
     """
     check_floating("input", input)
-    x, unbatched = _batched("input", input)
+    x, unbatched = batched("input", input)
     geo = conv2d_geometry(x, weight, bias, stride, padding, dilation, groups)
     G = geo.groups
     X = im2col(pad2d(x, geo.padding), geo)                 # (N, G, C_in/G * kH * kW, H_out * W_out)
@@ -272,7 +164,7 @@ def conv2d_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarr
     """
     check_floating("input", input)
     check_floating("grad_output", grad_output)
-    x, unbatched = _batched("input", input)
+    x, unbatched = batched("input", input)
     geo = conv2d_geometry(x, weight, bias, stride, padding, dilation, groups)
     expected = (geo.C_out, geo.H_out, geo.W_out) if unbatched else (geo.N, geo.C_out, geo.H_out, geo.W_out)
     if shape_of(grad_output) != expected:

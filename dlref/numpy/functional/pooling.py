@@ -21,98 +21,17 @@ Inputs are ``(N, C, H, W)`` or, as in torch, unbatched ``(C, H, W)``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from dlref._checks import check_floating, shape_of
+from dlref._checks import check_bool, check_floating, shape_of
+from dlref._geometry import (adaptive_matrix, adaptive_output_size, avg_pool2d_geometry, batched, pool_geometry,
+                             window_positions)
 
 __all__ = [
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
     "adaptive_avg_pool2d", "adaptive_avg_pool2d_backward",
 ]
-
-
-# -- argument checks --------------------------------------------------------------------------
-
-
-def _pair(name: str, value, minimum: int) -> tuple[int, int]:
-    """``value`` (an int or a pair of ints, each >= ``minimum``) as a pair, as torch's ``_pair``."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
-        pair = tuple(value)
-    else:
-        pair = (value, value)
-    for v in pair:
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-        if v < minimum:
-            raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-
-
-def _check_input(input) -> None:
-    """Torch's rule: a floating (C, H, W) or (N, C, H, W) array with non-zero C, H, W."""
-    check_floating("input", input)
-    if input.ndim not in (3, 4):
-        raise ValueError(
-            f"input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape {shape_of(input)}"
-            + (" (a single image needs a channel dimension: input[None])" if input.ndim == 2 else "")
-        )
-    if 0 in input.shape[-3:]:
-        raise ValueError(f"input must have non-zero C, H and W, got shape {shape_of(input)}")
-
-
-def _output_length(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
-    """Number of windows along one dimension (torch's ``pooling_output_shape``)."""
-    # H_out = floor or ceil((H + 2p - d(k - 1) - 1) / s) + 1
-    span = size + 2 * p - d * (k - 1) - 1
-    out = (-(-span // s) if ceil_mode else span // s) + 1
-    # ceil_mode: the last window must start inside the input or the left padding
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    return out
-
-
-def _pool_arguments(kernel_size, stride, padding, dilation, ceil_mode):
-    """Check the window arguments as torch does; return ``(k, s, p, d)`` as pairs."""
-    k = _pair("kernel_size", kernel_size, 1)
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) \
-        else _pair("stride", stride, 1)
-    p = _pair("padding", padding, 0)
-    d = _pair("dilation", dilation, 1)
-    _check_bool("ceil_mode", ceil_mode)
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"padding must be at most half of kernel_size (padding <= kernel_size // 2), "
-                         f"got padding={padding!r} and kernel_size={kernel_size!r}")
-    return k, s, p, d
-
-
-def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode):
-    """Check the input and the pooling arguments; return them as pairs and the output size."""
-    _check_input(input)
-    k, s, p, d = _pool_arguments(kernel_size, stride, padding, dilation, ceil_mode)
-    H, W = input.shape[-2:]
-    out = (_output_length(H, k[0], s[0], p[0], d[0], ceil_mode),
-           _output_length(W, k[1], s[1], p[1], d[1], ceil_mode))
-    if out[0] < 1 or out[1] < 1:
-        raise ValueError(
-            f"kernel_size={kernel_size!r} (dilation={dilation!r}) is larger than the padded input: "
-            f"input {H}x{W} with padding={padding!r} gives an output of {out[0]}x{out[1]}"
-        )
-    return k, s, p, d, out
-
-
-def _batched(input) -> tuple[np.ndarray, bool]:
-    """A (C, H, W) input as (1, C, H, W); returns the array and whether it was unbatched."""
-    return (input[None], True) if input.ndim == 3 else (input, False)
 
 
 def _check_grad_output(grad_output, expected: tuple[int, ...], name: str) -> None:
@@ -138,11 +57,6 @@ def _windows(x, k, s, p, d, out, fill):
     return view[:, :, : out[0] * s[0] : s[0], : out[1] * s[1] : s[1], :: d[0], :: d[1]]  # (N, C, Ho, Wo, kH, kW)
 
 
-def _positions(k: int, s: int, p: int, d: int, out: int) -> np.ndarray:
-    """Input index of every window element along one dimension: (out, k), o s - p + i d."""
-    return np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d
-
-
 # -- max pooling ------------------------------------------------------------------------------
 
 
@@ -152,13 +66,13 @@ def _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil
     ``indices`` are flat indices into each channel's ``H * W`` plane, as torch returns
     them, or -1 for a window that holds no input element (only padding).
     """
-    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
-    x, unbatched = _batched(input)
+    k, s, p, d, out = pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
+    x, unbatched = batched("input", input)
     N, C, H, W = x.shape
     windows = _windows(x, k, s, p, d, out, fill=-np.inf)                    # (N, C, Ho, Wo, kH, kW)
     values = windows.reshape(N, C, out[0], out[1], k[0] * k[1])             # (N, C, Ho, Wo, kH*kW)
-    rows = _positions(k[0], s[0], p[0], d[0], out[0])                       # (Ho, kH): input row of each element
-    cols = _positions(k[1], s[1], p[1], d[1], out[1])                       # (Wo, kW): input column
+    rows = window_positions(k[0], s[0], p[0], d[0], out[0])                       # (Ho, kH): input row of each element
+    cols = window_positions(k[1], s[1], p[1], d[1], out[1])                       # (Wo, kW): input column
     row_ok = (rows >= 0) & (rows < H)
     col_ok = (cols >= 0) & (cols < W)
     inside = (row_ok[:, None, :, None] & col_ok[None, :, None, :]).reshape(out[0], out[1], -1)  # (Ho, Wo, kH*kW)
@@ -180,8 +94,8 @@ def _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil
 
 def _max_pool2d_scatter(grad_output, indices, input_shape) -> np.ndarray:
     """Route each output gradient to the input element its window took: dL/dx[idx] += g."""
-    g, _ = _batched(grad_output)
-    idx, _ = _batched(indices)
+    g, _ = batched("grad_output", grad_output)
+    idx, _ = batched("indices", indices)
     N, C, Ho, Wo = g.shape
     H, W = input_shape[-2:]
     plane = H * W
@@ -235,7 +149,7 @@ def max_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=
     the index is the first NaN (torch: the last). Errors are ``ValueError``/``TypeError``
     raised before computing (torch: ``RuntimeError``).
     """
-    _check_bool("return_indices", return_indices)
+    check_bool("return_indices", return_indices)
     output, indices = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     return (output, indices) if return_indices else output
 
@@ -265,52 +179,13 @@ def max_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
     """
-    _check_bool("return_indices", return_indices)
+    check_bool("return_indices", return_indices)
     output, indices = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     _check_grad_output(grad_output, output.shape, "max_pool2d")
     return _max_pool2d_scatter(grad_output, indices, input.shape).astype(input.dtype, copy=False)
 
 
 # -- average pooling --------------------------------------------------------------------------
-
-
-def _avg_divisor(size: int, k: int, s: int, p: int, out: int, count_include_pad: bool) -> tuple:
-    """Per-window (start, end) of the clipped window and its length along one dimension.
-
-    As torch: the window ``[o s - p, o s - p + k)`` is first clipped to the padded input
-    ``[-p, size + p)`` (its length then counts padding), then to the input ``[0, size)``.
-    """
-    start = np.arange(out) * s - p
-    end = np.minimum(start + k, size + p)
-    padded_length = end - start                       # counts padding, not the ceil_mode overhang
-    inner_length = np.minimum(end, size) - np.maximum(start, 0)
-    return padded_length if count_include_pad else inner_length
-
-
-def _avg_pool2d_divisor(input_hw, k, s, p, out, count_include_pad, divisor_override):
-    """The divisor of every window, (H_out, W_out)."""
-    if divisor_override is not None:
-        return np.full(out, float(divisor_override))
-    len_h = _avg_divisor(input_hw[0], k[0], s[0], p[0], out[0], count_include_pad)
-    len_w = _avg_divisor(input_hw[1], k[1], s[1], p[1], out[1], count_include_pad)
-    return np.outer(len_h, len_w).astype(np.float64)   # (Ho, Wo)
-
-
-def _check_divisor_override(divisor_override) -> None:
-    if divisor_override is None:
-        return
-    if isinstance(divisor_override, bool) or not isinstance(divisor_override, numbers.Integral):
-        raise TypeError(f"divisor_override must be an int or None, got {type(divisor_override).__name__}")
-    if divisor_override == 0:
-        raise ValueError("divisor_override must not be zero")
-
-
-def _avg_pool2d_checks(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode)
-    _check_bool("count_include_pad", count_include_pad)
-    _check_divisor_override(divisor_override)
-    divisor = _avg_pool2d_divisor(input.shape[-2:], k, s, p, out, count_include_pad, divisor_override)
-    return k, s, p, out, divisor
 
 
 def avg_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -344,9 +219,9 @@ def avg_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode
     PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (same arguments and defaults).
     Difference: errors are ``ValueError``/``TypeError`` raised before computing.
     """
-    k, s, p, out, D = _avg_pool2d_checks(input, kernel_size, stride, padding, ceil_mode,
+    k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
                                          count_include_pad, divisor_override)
-    x, unbatched = _batched(input)
+    x, unbatched = batched("input", input)
     windows = _windows(x, k, s, p, (1, 1), out, fill=0.0)                  # (N, C, Ho, Wo, kH, kW)
     # y = (sum over the window) / D
     output = (windows.sum(axis=(-2, -1)) / D).astype(input.dtype, copy=False)  # (N, C, Ho, Wo)
@@ -379,12 +254,12 @@ def avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
     """
-    k, s, p, out, D = _avg_pool2d_checks(input, kernel_size, stride, padding, ceil_mode,
+    k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
                                          count_include_pad, divisor_override)
-    x, unbatched = _batched(input)
+    x, unbatched = batched("input", input)
     N, C, H, W = x.shape
     _check_grad_output(grad_output, input.shape[:-2] + out, "avg_pool2d")
-    g, _ = _batched(grad_output)
+    g, _ = batched("grad_output", grad_output)
     share = g / D                                                           # (N, C, Ho, Wo): dL/dy_o / D_o
     # padded gradient, large enough for every window (ceil_mode may hang over the end)
     Hp = max(H + 2 * p[0], (out[0] - 1) * s[0] + k[0])
@@ -401,46 +276,6 @@ def avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
 
 
 # -- adaptive average pooling -----------------------------------------------------------------
-
-
-def _check_output_size(output_size) -> tuple:
-    """``output_size`` (an int, or a pair of ints or None) as a pair."""
-    if isinstance(output_size, (tuple, list)):
-        if len(output_size) != 2:
-            raise ValueError(f"output_size must be an int or a pair (None keeps the input size), got {output_size!r}")
-        pair = tuple(output_size)
-    else:
-        pair = (output_size, output_size)
-    for v in pair:
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"output_size must be an int or a pair of ints or None, got {output_size!r}")
-        if v < 1:
-            raise ValueError(f"output_size must be >= 1, got {output_size!r}")
-    return pair
-
-
-def _adaptive_output_size(input, output_size) -> tuple[int, int]:
-    """The output (H_out, W_out) for ``input``: None keeps the input's size."""
-    _check_input(input)
-    pair = _check_output_size(output_size)
-    H, W = input.shape[-2:]
-    return (int(H) if pair[0] is None else int(pair[0]), int(W) if pair[1] is None else int(pair[1]))
-
-
-def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
-    r"""The averaging matrix $P$ (out, size) of one dimension.
-
-    Window $o$ covers $[\lfloor o\,H/H_{out} \rfloor, \lceil (o+1)\,H/H_{out} \rceil)$
-    (torch's start and end indices); row $o$ of $P$ is $1/\text{length}$ there, 0 elsewhere.
-    """
-    o = np.arange(out)
-    start = (o * size) // out                                   # floor(o H / H_out)
-    end = -((-(o + 1) * size) // out)                           # ceil((o + 1) H / H_out)
-    m = np.arange(size)
-    inside = (m[None, :] >= start[:, None]) & (m[None, :] < end[:, None])  # (out, size)
-    return (inside / (end - start)[:, None]).astype(dtype)
 
 
 def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
@@ -470,10 +305,10 @@ def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
 
     PyTorch equivalent: ``torch.nn.functional.adaptive_avg_pool2d`` (same window indices).
     """
-    Ho, Wo = _adaptive_output_size(input, output_size)
+    Ho, Wo = adaptive_output_size(input, output_size)
     H, W = input.shape[-2:]
-    P_H = _adaptive_matrix(H, Ho, input.dtype)                  # (Ho, H)
-    P_W = _adaptive_matrix(W, Wo, input.dtype)                  # (Wo, W)
+    P_H = adaptive_matrix(H, Ho).astype(input.dtype)                  # (Ho, H)
+    P_W = adaptive_matrix(W, Wo).astype(input.dtype)                  # (Wo, W)
     # Y = P_H X P_W^T for every (n, c)
     return np.einsum("oh,...hw,pw->...op", P_H, input, P_W)     # (..., Ho, Wo)
 
@@ -493,11 +328,11 @@ def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, out
     Returns:
         $\partial L/\partial X$, the shape and dtype of ``input``.
     """
-    Ho, Wo = _adaptive_output_size(input, output_size)
+    Ho, Wo = adaptive_output_size(input, output_size)
     H, W = input.shape[-2:]
     _check_grad_output(grad_output, input.shape[:-2] + (Ho, Wo), "adaptive_avg_pool2d")
-    P_H = _adaptive_matrix(H, Ho, input.dtype)                  # (Ho, H)
-    P_W = _adaptive_matrix(W, Wo, input.dtype)                  # (Wo, W)
+    P_H = adaptive_matrix(H, Ho).astype(input.dtype)                  # (Ho, H)
+    P_W = adaptive_matrix(W, Wo).astype(input.dtype)                  # (Wo, W)
     # dL/dX = P_H^T G P_W
     grad = np.einsum("oh,...op,pw->...hw", P_H, grad_output, P_W)   # (..., H, W)
     return grad.astype(input.dtype, copy=False)

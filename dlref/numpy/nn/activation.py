@@ -12,14 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlref._checks import check_choice, check_real
+from dlref._checks import check_bool, check_choice, check_dim_type, check_real
 from dlref.numpy.functional import activation as F
 from dlref.numpy.nn.module import Module
-
-
-def _check_inplace(inplace) -> None:
-    if not isinstance(inplace, bool):
-        raise TypeError(f"inplace must be a bool, got {type(inplace).__name__}")
 
 
 class Sigmoid(Module):
@@ -61,7 +56,7 @@ class ReLU(Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         self.inplace = inplace
 
     def forward(self, input: np.ndarray) -> np.ndarray:
@@ -92,7 +87,7 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         check_real("negative_slope", negative_slope)
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         if inplace and negative_slope < 0:
             raise ValueError(
                 f"negative_slope must be >= 0 when inplace=True (torch's in-place backward "
@@ -130,7 +125,7 @@ class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         check_real("alpha", alpha)
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         if inplace and alpha < 0:
             raise ValueError(
                 f"alpha must be >= 0 when inplace=True (torch's in-place backward rejects a "
@@ -162,7 +157,7 @@ class SiLU(Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         self.inplace = inplace
 
     def forward(self, input: np.ndarray) -> np.ndarray:
@@ -218,7 +213,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        F._check_dim_type(dim)  # its range is checked against the input in forward
+        check_dim_type(dim)  # its range is checked against the input in forward
         self.dim = dim
 
     def forward(self, input: np.ndarray) -> np.ndarray:
@@ -246,7 +241,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        F._check_dim_type(dim)  # its range is checked against the input in forward
+        check_dim_type(dim)  # its range is checked against the input in forward
         self.dim = dim
 
     def forward(self, input: np.ndarray) -> np.ndarray:

@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from dlref._checks import check_choice, check_floating, check_positive_int
-from dlref.numpy.functional.conv import _batched, _pair, conv2d, conv2d_backward, resolve_padding
+from dlref._checks import check_float_dtype, check_floating
+from dlref._geometry import batched, check_padding_fits, conv2d_layer_arguments, resolve_padding
+from dlref.numpy.functional.conv import conv2d, conv2d_backward
 from dlref.numpy.nn import init
 from dlref.numpy.nn.module import Module, Parameter
 
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _NUMPY_PAD_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
@@ -22,15 +22,6 @@ def _pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
     ``'reflect'``, ``before = 2`` and ``size = 4`` it is ``[2, 1, 0, 1, 2, 3, ...]``.
     """
     return np.pad(np.arange(size), (before, after), mode=_NUMPY_PAD_MODE[mode])
-
-
-def check_padding_fits(padding: tuple[int, int, int, int], padding_mode: str, size) -> None:
-    """Torch's limits: a reflection cannot reach past the opposite edge, a wrap not past one period."""
-    top, bottom, left, right = padding
-    for name, n, pad in (("height", size[0], max(top, bottom)), ("width", size[1], max(left, right))):
-        if (padding_mode == "reflect" and pad >= n) or (padding_mode == "circular" and pad > n):
-            limit = "smaller than" if padding_mode == "reflect" else "at most"
-            raise ValueError(f"padding {pad} must be {limit} the input {name} {n} with padding_mode={padding_mode!r}")
 
 
 class Conv2d(Module):
@@ -76,24 +67,11 @@ class Conv2d(Module):
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=np.float32,
                  generator: np.random.Generator | None = None):
         super().__init__()
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("out_channels", out_channels)
-        check_positive_int("groups", groups)
-        if in_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
-        if out_channels % groups:
-            raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
-        check_choice("padding_mode", padding_mode, PADDING_MODES)
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be a floating-point dtype, got {np.dtype(dtype)}")
+        self.kernel_size, self.stride, self.padding, self.dilation = conv2d_layer_arguments(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_mode)
+        check_float_dtype("dtype", dtype)
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair("kernel_size", kernel_size, 1)
-        self.stride = _pair("stride", stride, 1)
-        self.dilation = _pair("dilation", dilation, 1)
-        # checks the padding (a string, an int or a pair) once, here, as torch does
-        resolve_padding(padding, self.kernel_size, self.stride, self.dilation)
-        self.padding = padding if isinstance(padding, str) else _pair("padding", padding, 0)
         self.groups = groups
         self.padding_mode = padding_mode
         self.weight = Parameter(np.empty((out_channels, in_channels // groups, *self.kernel_size), dtype=dtype))
@@ -129,7 +107,7 @@ class Conv2d(Module):
             self._save(input=input, rows=None, cols=None, size=None)
             return conv2d(input, self.weight.data, bias, self.stride, self.padding, self.dilation, self.groups)
         check_floating("input", input)
-        _batched("input", input)  # 3-D or 4-D, checked before indexing
+        batched("input", input)  # 3-D or 4-D, checked before indexing
         padded, rows, cols = self._explicit_padding(input)
         self._save(input=padded, rows=rows, cols=cols, size=input.shape[-2:])
         return conv2d(padded, self.weight.data, bias, self.stride, 0, self.dilation, self.groups)

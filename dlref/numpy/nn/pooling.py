@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlref._checks import check_bool
+from dlref._geometry import check_divisor_override, check_output_size, pool_arguments
 from dlref.numpy.functional import pooling as F
 from dlref.numpy.nn.module import Module
 
@@ -43,8 +45,8 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
         # bad arguments fail here, not at the first forward
-        F._pool_arguments(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode)
-        F._check_bool("return_indices", return_indices)
+        pool_arguments(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode)
+        check_bool("return_indices", return_indices)
 
     def forward(self, input: np.ndarray):
         output, indices = F._max_pool2d_with_indices(input, self.kernel_size, self.stride, self.padding,
@@ -93,9 +95,9 @@ class AvgPool2d(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
         # bad arguments fail here, not at the first forward
-        F._pool_arguments(self.kernel_size, self.stride, self.padding, 1, ceil_mode)
-        F._check_bool("count_include_pad", count_include_pad)
-        F._check_divisor_override(divisor_override)
+        pool_arguments(self.kernel_size, self.stride, self.padding, 1, ceil_mode)
+        check_bool("count_include_pad", count_include_pad)
+        check_divisor_override(divisor_override)
 
     def _keywords(self) -> dict:
         return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
@@ -132,7 +134,7 @@ class AdaptiveAvgPool2d(Module):
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
-        F._check_output_size(self.output_size)
+        check_output_size(self.output_size)
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)

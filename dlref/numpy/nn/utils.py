@@ -12,14 +12,13 @@ before the optimizer step:
 from __future__ import annotations
 
 import math
-import numbers
 import types
 import warnings
 from typing import Iterable
 
 import numpy as np
 
-from dlref._checks import check_real
+from dlref._checks import check_bool, check_norm_type, check_optional_bool, check_real
 from dlref.numpy.nn.module import Module, Parameter
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -47,27 +46,6 @@ def _parameter_list(parameters) -> list[Parameter]:
             what = p.grad.dtype if isinstance(p.grad, np.ndarray) else type(p.grad).__name__
             raise TypeError(f"parameters[{i}].grad must be a floating-point NumPy array or None, got {what}")
     return params
-
-
-def _norm_type(norm_type) -> float:
-    """``norm_type`` as a float p > 0 or inf (``'inf'`` accepted, as torch's docs allow)."""
-    if isinstance(norm_type, str):
-        try:
-            value = float(norm_type)
-        except ValueError:
-            raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}") from None
-    elif isinstance(norm_type, numbers.Real) and not isinstance(norm_type, bool):
-        value = float(norm_type)
-    else:
-        raise TypeError(f"norm_type must be a number > 0 or 'inf', got {type(norm_type).__name__}")
-    if not value > 0:  # also catches NaN and -inf
-        raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}")
-    return value
-
-
-def _check_foreach(foreach) -> None:
-    if foreach is not None and not isinstance(foreach, bool):
-        raise TypeError(f"foreach must be None or a bool, got {type(foreach).__name__}")
 
 
 def _vector_norm(g: np.ndarray, p: float) -> np.ndarray:
@@ -143,10 +121,9 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     """
     params = _parameter_list(parameters)
     check_real("max_norm", max_norm, low=0.0)
-    p = _norm_type(norm_type)
-    if not isinstance(error_if_nonfinite, bool):
-        raise TypeError(f"error_if_nonfinite must be a bool, got {type(error_if_nonfinite).__name__}")
-    _check_foreach(foreach)
+    p = check_norm_type(norm_type)
+    check_bool("error_if_nonfinite", error_if_nonfinite)
+    check_optional_bool("foreach", foreach)
 
     grads = [param.grad for param in params if param.grad is not None]
     if not grads:
@@ -201,7 +178,7 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
     """
     params = _parameter_list(parameters)
     check_real("clip_value", clip_value, low=0.0)
-    _check_foreach(foreach)
+    check_optional_bool("foreach", foreach)
     for param in params:
         if param.grad is not None:
             g = param.grad

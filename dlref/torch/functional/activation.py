@@ -17,8 +17,7 @@ import math
 
 import torch
 
-from dlref._checks import check_choice, check_floating, check_real
-from dlref.numpy.functional.activation import _check_dim
+from dlref._checks import check_choice, check_dim, check_floating, check_real
 
 __all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "gelu", "silu", "elu"]
 
@@ -137,7 +136,7 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     ``ValueError`` (torch: ``IndexError``).
     """
     _check_tensor("input", input)
-    _check_dim(dim, input.dim())
+    check_dim(dim, input.dim())
     x = input
     if x.numel() == 0:
         return x.clone()
@@ -153,7 +152,7 @@ def log_softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     PyTorch equivalent: ``torch.nn.functional.log_softmax``; differences as for `softmax`.
     """
     _check_tensor("input", input)
-    _check_dim(dim, input.dim())
+    check_dim(dim, input.dim())
     x = input
     if x.numel() == 0:
         return x.clone()

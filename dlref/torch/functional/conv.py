@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from dlref._checks import check_floating
-from dlref.numpy.functional.conv import _batched, conv2d_geometry
+from dlref._geometry import batched, conv2d_geometry
 
 
 def _check_tensor(name: str, x) -> None:
@@ -57,10 +57,7 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     _check_tensor("weight", weight)
     if bias is not None:
         _check_tensor("bias", bias)
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != input.dtype:
-            raise TypeError(f"{name} must have the dtype of input ({input.dtype}), got {t.dtype}")
-    x, unbatched = _batched("input", input)
+    x, unbatched = batched("input", input)
     geo = conv2d_geometry(x, weight, bias, stride, padding, dilation, groups)
     top, bottom, left, right = geo.padding
     G, L = geo.groups, geo.H_out * geo.W_out

@@ -3,9 +3,9 @@ r"""2-D pooling from ``F.pad`` and ``Tensor.unfold``; autograd gives the backwar
 The padded input is viewed as windows ``(N, C, H_out, W_out, kH, kW)`` by two
 ``Tensor.unfold`` calls (a view, no copy), exactly as the NumPy versions in
 `dlref.numpy.functional.pooling` do with ``sliding_window_view``, and each window is
-reduced to one number. The argument checks and the output-size arithmetic are the NumPy
-module's own pure-Python helpers, imported, so both backends accept and reject the same
-calls with the same messages.
+reduced to one number. The argument checks and the output-size arithmetic come from the
+backend-neutral `dlref._geometry`, which the NumPy module uses too, so both backends accept
+and reject the same calls with the same messages.
 
 ``torch.nn.functional.max_pool2d``, ``avg_pool2d`` and ``adaptive_avg_pool2d`` (and the
 ``torch.nn`` layers and ATen kernels behind them) are never called here: the tests compare
@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from dlref.numpy.functional.pooling import (_adaptive_matrix, _adaptive_output_size, _avg_pool2d_divisor,
-                                            _check_bool, _check_divisor_override, _pool_geometry, _positions)
+from dlref._checks import check_bool
+from dlref._geometry import adaptive_matrix, adaptive_output_size, avg_pool2d_geometry, batched, pool_geometry, window_positions
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -26,11 +26,6 @@ __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 def _check_tensor(input) -> None:
     if not isinstance(input, torch.Tensor):
         raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
-
-
-def _batched(input: torch.Tensor) -> tuple[torch.Tensor, bool]:
-    """A (C, H, W) input as (1, C, H, W); returns the tensor and whether it was unbatched."""
-    return (input[None], True) if input.ndim == 3 else (input, False)
 
 
 def _windows(x: torch.Tensor, k, s, p, d, out, fill: float) -> torch.Tensor:
@@ -90,15 +85,15 @@ def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilatio
     per output, which torch's direct kernel avoids.
     """
     _check_tensor(input)
-    _check_bool("return_indices", return_indices)
-    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
-    x, unbatched = _batched(input)
+    check_bool("return_indices", return_indices)
+    k, s, p, d, out = pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
+    x, unbatched = batched("input", input)
     N, C, H, W = x.shape
     windows = _windows(x, k, s, p, d, out, fill=float("-inf"))            # (N, C, Ho, Wo, kH, kW)
     values = windows.reshape(N, C, out[0], out[1], k[0] * k[1])            # (N, C, Ho, Wo, kH*kW)
     device = input.device
-    rows = torch.as_tensor(_positions(k[0], s[0], p[0], d[0], out[0]), device=device)  # (Ho, kH): input row
-    cols = torch.as_tensor(_positions(k[1], s[1], p[1], d[1], out[1]), device=device)  # (Wo, kW): input column
+    rows = torch.as_tensor(window_positions(k[0], s[0], p[0], d[0], out[0]), device=device)  # (Ho, kH): input row
+    cols = torch.as_tensor(window_positions(k[1], s[1], p[1], d[1], out[1]), device=device)  # (Wo, kW): input column
     row_ok = (rows >= 0) & (rows < H)
     col_ok = (cols >= 0) & (cols < W)
     inside = (row_ok[:, None, :, None] & col_ok[None, :, None, :]).reshape(out[0], out[1], -1)  # (Ho, Wo, kH*kW)
@@ -157,13 +152,11 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
     argument errors are ``ValueError``/``TypeError`` naming the argument.
     """
     _check_tensor(input)
-    k, s, p, d, out = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode)
-    _check_bool("count_include_pad", count_include_pad)
-    _check_divisor_override(divisor_override)
-    D = torch.as_tensor(_avg_pool2d_divisor(input.shape[-2:], k, s, p, out, count_include_pad, divisor_override),
-                        dtype=input.dtype, device=input.device)           # (Ho, Wo)
-    x, unbatched = _batched(input)
-    windows = _windows(x, k, s, p, d, out, fill=0.0)                       # (N, C, Ho, Wo, kH, kW)
+    k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
+                                          count_include_pad, divisor_override)
+    D = torch.as_tensor(D, dtype=input.dtype, device=input.device)         # (Ho, Wo)
+    x, unbatched = batched("input", input)
+    windows = _windows(x, k, s, p, (1, 1), out, fill=0.0)                  # (N, C, Ho, Wo, kH, kW)
     # y = (sum over the window) / D
     output = windows.sum(dim=(-2, -1)) / D                                 # (N, C, Ho, Wo)
     return output[0] if unbatched else output
@@ -201,9 +194,9 @@ def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
     results can differ from torch's in the last bit.
     """
     _check_tensor(input)
-    Ho, Wo = _adaptive_output_size(input, output_size)
+    Ho, Wo = adaptive_output_size(input, output_size)
     H, W = input.shape[-2:]
-    P_H = torch.as_tensor(_adaptive_matrix(H, Ho, "float64"), dtype=input.dtype, device=input.device)  # (Ho, H)
-    P_W = torch.as_tensor(_adaptive_matrix(W, Wo, "float64"), dtype=input.dtype, device=input.device)  # (Wo, W)
+    P_H = torch.as_tensor(adaptive_matrix(H, Ho), dtype=input.dtype, device=input.device)  # (Ho, H)
+    P_W = torch.as_tensor(adaptive_matrix(W, Wo), dtype=input.dtype, device=input.device)  # (Wo, W)
     # Y = P_H X P_W^T for every (n, c)
     return torch.einsum("oh,...hw,pw->...op", P_H, input, P_W)            # (..., Ho, Wo)

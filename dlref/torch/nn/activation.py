@@ -9,14 +9,8 @@ from __future__ import annotations
 
 import torch
 
-from dlref._checks import check_choice, check_real
-from dlref.numpy.functional.activation import _check_dim_type
+from dlref._checks import check_bool, check_choice, check_dim_type, check_real
 from dlref.torch.functional import activation as F
-
-
-def _check_inplace(inplace) -> None:
-    if not isinstance(inplace, bool):
-        raise TypeError(f"inplace must be a bool, got {type(inplace).__name__}")
 
 
 class Sigmoid(torch.nn.Module):
@@ -38,7 +32,7 @@ class ReLU(torch.nn.Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         self.inplace = inplace
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
@@ -58,7 +52,7 @@ class LeakyReLU(torch.nn.Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         check_real("negative_slope", negative_slope)
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         if inplace and negative_slope < 0:
             raise ValueError(
                 f"negative_slope must be >= 0 when inplace=True (torch's in-place backward "
@@ -85,7 +79,7 @@ class ELU(torch.nn.Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
         check_real("alpha", alpha)
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         if inplace and alpha < 0:
             raise ValueError(
                 f"alpha must be >= 0 when inplace=True (torch's in-place backward rejects a "
@@ -107,7 +101,7 @@ class SiLU(torch.nn.Module):
 
     def __init__(self, inplace: bool = False):
         super().__init__()
-        _check_inplace(inplace)
+        check_bool("inplace", inplace)
         self.inplace = inplace
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
@@ -137,7 +131,7 @@ class Softmax(torch.nn.Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        _check_dim_type(dim)
+        check_dim_type(dim)
         self.dim = dim
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
@@ -152,7 +146,7 @@ class LogSoftmax(torch.nn.Module):
 
     def __init__(self, dim: int = -1):
         super().__init__()
-        _check_dim_type(dim)
+        check_dim_type(dim)
         self.dim = dim
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:

@@ -8,9 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlref._checks import check_choice, check_positive_int
-from dlref.numpy.functional.conv import _pair, resolve_padding
-from dlref.numpy.nn.conv import PADDING_MODES, check_padding_fits
+from dlref._checks import check_torch_float_dtype
+from dlref._geometry import check_padding_fits, conv2d_layer_arguments, resolve_padding
 from dlref.torch.functional.conv import conv2d
 
 
@@ -51,24 +50,12 @@ class Conv2d(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
         super().__init__()
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("out_channels", out_channels)
-        check_positive_int("groups", groups)
-        if in_channels % groups:
-            raise ValueError(f"in_channels ({in_channels}) must be divisible by groups ({groups})")
-        if out_channels % groups:
-            raise ValueError(f"out_channels ({out_channels}) must be divisible by groups ({groups})")
-        check_choice("padding_mode", padding_mode, PADDING_MODES)
-        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-            raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype}")
+        self.kernel_size, self.stride, self.padding, self.dilation = conv2d_layer_arguments(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, padding_mode)
+        check_torch_float_dtype("dtype", dtype)
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair("kernel_size", kernel_size, 1)
-        self.stride = _pair("stride", stride, 1)
-        self.dilation = _pair("dilation", dilation, 1)
-        resolve_padding(padding, self.kernel_size, self.stride, self.dilation)  # checks it
-        self.padding = padding if isinstance(padding, str) else _pair("padding", padding, 0)
         self.groups = groups
         self.padding_mode = padding_mode
         self.weight = nn.Parameter(torch.empty((out_channels, in_channels // groups, *self.kernel_size),

@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlref.numpy.functional.pooling import _check_bool, _check_divisor_override, _check_output_size, _pool_arguments
+from dlref._checks import check_bool
+from dlref._geometry import check_divisor_override, check_output_size, pool_arguments
 from dlref.torch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 
@@ -43,8 +44,8 @@ class MaxPool2d(nn.Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
         # bad arguments fail here, not at the first forward
-        _pool_arguments(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode)
-        _check_bool("return_indices", return_indices)
+        pool_arguments(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode)
+        check_bool("return_indices", return_indices)
 
     def forward(self, input: torch.Tensor):
         return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -85,9 +86,9 @@ class AvgPool2d(nn.Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
         # bad arguments fail here, not at the first forward
-        _pool_arguments(self.kernel_size, self.stride, self.padding, 1, ceil_mode)
-        _check_bool("count_include_pad", count_include_pad)
-        _check_divisor_override(divisor_override)
+        pool_arguments(self.kernel_size, self.stride, self.padding, 1, ceil_mode)
+        check_bool("count_include_pad", count_include_pad)
+        check_divisor_override(divisor_override)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
@@ -115,7 +116,7 @@ class AdaptiveAvgPool2d(nn.Module):
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
-        _check_output_size(self.output_size)
+        check_output_size(self.output_size)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return adaptive_avg_pool2d(input, self.output_size)

@@ -8,14 +8,13 @@ them) nor ``torch.linalg.vector_norm``.
 from __future__ import annotations
 
 import math
-import numbers
 import types
 import warnings
 from typing import Iterable
 
 import torch
 
-from dlref._checks import check_real
+from dlref._checks import check_bool, check_norm_type, check_optional_bool, check_real
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -39,27 +38,6 @@ def _tensor_list(parameters) -> list[torch.Tensor]:
         if p.grad is not None and not p.grad.is_floating_point():
             raise TypeError(f"parameters[{i}].grad must have a floating-point dtype, got {p.grad.dtype}")
     return params
-
-
-def _norm_type(norm_type) -> float:
-    """``norm_type`` as a float p > 0 or inf (``'inf'`` accepted, as torch's docs allow)."""
-    if isinstance(norm_type, str):
-        try:
-            value = float(norm_type)
-        except ValueError:
-            raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}") from None
-    elif isinstance(norm_type, numbers.Real) and not isinstance(norm_type, bool):
-        value = float(norm_type)
-    else:
-        raise TypeError(f"norm_type must be a number > 0 or 'inf', got {type(norm_type).__name__}")
-    if not value > 0:  # also catches NaN and -inf
-        raise ValueError(f"norm_type must be a number > 0 or 'inf', got {norm_type!r}")
-    return value
-
-
-def _check_foreach(foreach) -> None:
-    if foreach is not None and not isinstance(foreach, bool):
-        raise TypeError(f"foreach must be None or a bool, got {type(foreach).__name__}")
 
 
 def _vector_norm(g: torch.Tensor, p: float) -> torch.Tensor:
@@ -110,10 +88,9 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
     """
     params = _tensor_list(parameters)
     check_real("max_norm", max_norm, low=0.0)
-    p = _norm_type(norm_type)
-    if not isinstance(error_if_nonfinite, bool):
-        raise TypeError(f"error_if_nonfinite must be a bool, got {type(error_if_nonfinite).__name__}")
-    _check_foreach(foreach)
+    p = check_norm_type(norm_type)
+    check_bool("error_if_nonfinite", error_if_nonfinite)
+    check_optional_bool("foreach", foreach)
 
     grads = [param.grad for param in params if param.grad is not None]
     if not grads:
@@ -155,7 +132,7 @@ def clip_grad_value_(parameters: torch.Tensor | Iterable[torch.Tensor], clip_val
     """
     params = _tensor_list(parameters)
     check_real("clip_value", clip_value, low=0.0)
-    _check_foreach(foreach)
+    check_optional_bool("foreach", foreach)
     for param in params:
         if param.grad is not None:
             # g_j <- clamp(g_j, -c, c), in place

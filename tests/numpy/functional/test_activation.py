@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dlref.numpy import functional as F
-from dlref.numpy.functional.activation import erf, erfc
+from dlref.numpy.special import erf, erfc
 from dlref.testing import assert_close, gradcheck
 from strategies import ALL, ELEMENTWISE, NORMALIZING
 

@@ -166,13 +166,13 @@ X, Wt = np.zeros((2, 4, 6, 6)), np.zeros((3, 4, 3, 3))
     ((X, np.zeros((3, 4, 7, 3))), dict(padding=1), None, None),  # fits once padded
     ((X, Wt), dict(stride=0), ValueError, r"stride must be >= 1"),
     ((X, Wt), dict(stride=(1, -1)), ValueError, r"stride must be >= 1"),
-    ((X, Wt), dict(stride=1.5), TypeError, r"stride must be an int or a tuple of 2 ints"),
-    ((X, Wt), dict(stride=(1, 1, 1)), TypeError, r"stride must be an int or a tuple of 2 ints"),
+    ((X, Wt), dict(stride=1.5), TypeError, r"stride must be an int or a pair of ints"),
+    ((X, Wt), dict(stride=(1, 1, 1)), ValueError, r"stride must be an int or a pair of ints"),
     ((X, Wt), dict(padding=-1), ValueError, r"padding must be >= 0"),
-    ((X, Wt), dict(padding="full"), ValueError, r"padding must be an int, a tuple of 2 ints, 'valid' or 'same', got 'full'"),
+    ((X, Wt), dict(padding="full"), ValueError, r"padding must be an int, a pair of ints, 'valid' or 'same', got 'full'"),
     ((X, Wt), dict(padding="same", stride=2), ValueError, r"padding='same' is not supported for strided convolutions"),
     ((X, Wt), dict(dilation=0), ValueError, r"dilation must be >= 1"),
-    ((X, Wt), dict(dilation=(True, 1)), TypeError, r"dilation must be an int or a tuple of 2 ints"),
+    ((X, Wt), dict(dilation=(True, 1)), TypeError, r"dilation must be an int or a pair of ints"),
     ((X, Wt), dict(groups=0), ValueError, r"groups must be >= 1"),
     ((X, Wt, np.zeros(4)), {}, ValueError, r"bias must have shape \(3,\)"),
     ((X.astype(int), Wt), {}, TypeError, r"input must have a floating-point dtype"),
@@ -192,3 +192,18 @@ def test_grad_output_must_have_the_output_shape():
         F.conv2d_backward(np.zeros((2, 3, 6, 6)), X, Wt)
     with pytest.raises(ValueError, match=r"input has 4 channels"):
         F.conv2d_backward(np.zeros((2, 3, 4, 4)), X, np.zeros((3, 2, 3, 3)))
+
+
+def test_mixed_float_dtypes_raise_like_torch():
+    # torch raises on float32 input with float64 weight; dlref does not promote silently
+    x = np.zeros((1, 2, 5, 5), dtype=np.float32)
+    with pytest.raises(TypeError, match="input and weight must have the same dtype"):
+        F.conv2d(x, np.zeros((3, 2, 3, 3)))
+    with pytest.raises(TypeError, match="input and bias must have the same dtype"):
+        F.conv2d(x, np.zeros((3, 2, 3, 3), np.float32), np.zeros(3))
+
+
+def test_zero_height_input_raises_even_when_padding_would_fit():
+    # torch: "only zero batch or zero channel inputs are supported"
+    with pytest.raises(ValueError, match="non-zero height and width"):
+        F.conv2d(np.zeros((1, 3, 0, 5)), np.zeros((4, 3, 3, 3)), padding=2)

@@ -77,9 +77,9 @@ def test_unbatched_and_empty_inputs():
 @pytest.mark.parametrize("args,kwargs,error,match", [
     ((np.zeros((1, 2, 5, 5)), torch.zeros(3, 2, 3, 3)), {}, TypeError, "input must be a torch.Tensor, got ndarray"),
     ((torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3, dtype=torch.float64)), {}, TypeError,
-     r"weight must have the dtype of input \(torch.float32\), got torch.float64"),
+     r"input and weight must have the same dtype, got torch.float32 and torch.float64"),
     ((torch.zeros(1, 2, 5, 5), torch.zeros(3, 2, 3, 3), torch.zeros(3, dtype=torch.float64)), {}, TypeError,
-     "bias must have the dtype of input"),
+     "input and bias must have the same dtype"),
     ((torch.zeros(1, 2, 5, 5, dtype=torch.int64), torch.zeros(3, 2, 3, 3)), {}, TypeError,
      "input must have a floating-point dtype"),
     ((torch.zeros(1, 4, 5, 5), torch.zeros(3, 2, 3, 3)), {}, ValueError, "input has 4 channels"),
@@ -93,3 +93,10 @@ def test_unbatched_and_empty_inputs():
 def test_bad_arguments_name_the_argument(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         F.conv2d(*args, **kwargs)
+
+
+def test_zero_height_input_raises_as_torch_does():
+    with pytest.raises(RuntimeError):
+        TF.conv2d(torch.zeros(1, 3, 0, 5), torch.zeros(4, 3, 3, 3), padding=2)
+    with pytest.raises(ValueError, match="non-zero height and width"):
+        F.conv2d(torch.zeros(1, 3, 0, 5), torch.zeros(4, 3, 3, 3), padding=2)

@@ -85,7 +85,7 @@ def test_float32_by_default():
     ((0, 3, 3), {}, ValueError, "in_channels must be >= 1"),
     ((3, 4, (3, 0)), {}, ValueError, "kernel_size must be >= 1"),
     ((3, 4, 3), dict(padding="same", stride=2), ValueError, "padding='same' is not supported for strided"),
-    ((3, 4, 3), dict(padding="full"), ValueError, "padding must be an int, a tuple of 2 ints, 'valid' or 'same'"),
+    ((3, 4, 3), dict(padding="full"), ValueError, "padding must be an int, a pair of ints, 'valid' or 'same'"),
     ((3, 4, 3), dict(padding_mode="zero"), ValueError, "padding_mode must be one of"),
     ((3, 4, 3), dict(dtype=torch.int64), TypeError, "dtype must be a floating-point torch.dtype"),
 ])

@@ -1,4 +1,4 @@
-"""Data augmentation: label-preserving random changes to training images and sentences.
+"""Image augmentation: label-preserving random changes to training images.
 
 Images are NumPy arrays laid out as torch's: ``(N, C, H, W)`` (a batch), ``(C, H, W)`` or
 ``(H, W)`` (one image). Every function returns the layout and dtype it was given. The random
@@ -15,29 +15,22 @@ offset each) from an explicit ``numpy.random.Generator``; a 3-D array is one ima
 | `random_rotation` | a random angle per image | ``v2.RandomRotation(degrees)`` |
 | `random_crop` | pad, then cut a random window | ``v2.RandomCrop(size, padding)`` |
 | `gaussian_noise` | add $\\mathcal N(\\mu, \\sigma^2)$ noise | ``v2.GaussianNoise(mean, sigma, clip)`` |
-
-Sentences (a list of words, or a string split on whitespace) get the four operations of
-EDA (Wei and Zou, 2019): `synonym_replacement`, `random_insertion`, `random_swap` and
-`random_deletion`. The synonyms come from a dict the caller gives (EDA used WordNet).
-
-References: Wei, J., Zou, K. (2019). EDA: Easy Data Augmentation Techniques for Boosting
-Performance on Text Classification Tasks. EMNLP. <https://arxiv.org/abs/1901.11196>.
 """
 
 from __future__ import annotations
 
 import numbers
-from typing import Callable, Mapping, Sequence
+from typing import Callable
 
 import numpy as np
 
 from dlref._checks import check_real, shape_of
+from dlref._geometry import pair
 from dlref.data._random import check_generator
 
 __all__ = [
     "horizontal_flip", "vertical_flip", "random_horizontal_flip", "random_vertical_flip",
     "rotate90", "rotate", "random_rotation", "random_crop", "gaussian_noise",
-    "synonym_replacement", "random_insertion", "random_swap", "random_deletion",
 ]
 
 # -- images: helpers ----------------------------------------------------------------------
@@ -290,16 +283,6 @@ def random_rotation(x: np.ndarray, degrees, *, interpolation: str = "bilinear", 
 # -- images: crops and noise --------------------------------------------------------------
 
 
-def _pair(name: str, value) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in pair):
-        raise TypeError(f"{name} must be an int or a pair of ints (h, w), got {value!r}")
-    if min(pair) < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
 def random_crop(x: np.ndarray, size, *, padding: int = 0, fill: float = 0.0,
                 generator: np.random.Generator | None = None) -> np.ndarray:
     r"""Pad each image by ``padding`` pixels of ``fill``, then cut out a random ``size`` window.
@@ -325,7 +308,7 @@ def random_crop(x: np.ndarray, size, *, padding: int = 0, fill: float = 0.0,
     window for a whole batch there; one per image here).
     """
     x = _image("x", x)
-    h, w = _pair("size", size)
+    h, w = pair("size", size, 1)
     if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
         raise TypeError(f"padding must be an int, got {type(padding).__name__}")
     if padding < 0:
@@ -380,158 +363,3 @@ def gaussian_noise(x: np.ndarray, mean: float = 0.0, sigma: float = 0.1, clip: b
     # x + mu + sigma * eps
     out = (x + mean + sigma * epsilon).astype(x.dtype, copy=False)
     return np.clip(out, 0, 1) if clip else out
-
-
-# -- text (EDA) ---------------------------------------------------------------------------
-
-
-def _words(words) -> tuple[list[str], bool]:
-    """A sentence as a list of words; ``True`` when it came as a string (to join it back)."""
-    if isinstance(words, str):
-        return words.split(), True
-    if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
-        raise TypeError(f"words must be a str or a list of str, got {type(words).__name__}"
-                        + ("" if not isinstance(words, (list, tuple)) else " with non-str items"))
-    return list(words), False
-
-
-def _out(words: list[str], was_string: bool):
-    return " ".join(words) if was_string else words
-
-
-def _count(name: str, n) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"{name} must be >= 0, got {n}")
-    return int(n)
-
-
-def _synonym_table(synonyms) -> Mapping[str, list[str]]:
-    if not isinstance(synonyms, Mapping):
-        raise TypeError(f"synonyms must be a dict {{word: [synonyms]}}, got {type(synonyms).__name__}")
-    table = {}
-    for word, options in synonyms.items():
-        if isinstance(options, str) or not isinstance(options, Sequence) or not all(
-                isinstance(o, str) for o in options):
-            raise TypeError(f"synonyms[{word!r}] must be a list of str, got {options!r}")
-        table[word] = [o for o in options if o != word]   # a word is not its own replacement
-    return table
-
-
-def synonym_replacement(words, synonyms: Mapping[str, Sequence[str]], n: int = 1, *,
-                        generator: np.random.Generator | None = None):
-    """Replace ``n`` randomly chosen words that have synonyms, each by one of its synonyms.
-
-    Positions are drawn without replacement among the words found in ``synonyms`` (leave
-    stop words out of the dict); each chosen word gets a synonym drawn uniformly. When fewer
-    than ``n`` words have synonyms, all of them are replaced. EDA sets $n = \\alpha\\,\\ell$
-    for a sentence of $\\ell$ words, with $\\alpha \\approx 0.1$.
-
-    Arguments:
-        words: a list of words, or a string (split on whitespace).
-        synonyms: ``{word: [synonym, ...]}``.
-        n: the number of words to replace, $\\ge 0$.
-        generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
-
-    Returns:
-        A new list of words (a string when ``words`` was a string), of the same length.
-
-    References: Wei and Zou (2019), EDA, operation SR.
-    """
-    words, was_string = _words(words)
-    table = _synonym_table(synonyms)
-    n = _count("n", n)
-    rng = check_generator("generator", generator)
-    candidates = [i for i, w in enumerate(words) if table.get(w)]
-    chosen = rng.choice(candidates, size=min(n, len(candidates)), replace=False) if candidates else []
-    out = list(words)
-    for i in chosen:
-        options = table[words[i]]
-        out[i] = options[rng.integers(len(options))]
-    return _out(out, was_string)
-
-
-def random_insertion(words, synonyms: Mapping[str, Sequence[str]], n: int = 1, *,
-                     generator: np.random.Generator | None = None):
-    """Insert a synonym of a random word at a random position, ``n`` times.
-
-    Each time: a word that has synonyms is drawn from the current sentence, one of its
-    synonyms is drawn, and it is inserted at a position drawn uniformly from the
-    $\\ell + 1$ gaps. Without any word that has synonyms the sentence is returned unchanged.
-
-    Arguments:
-        words: a list of words, or a string (split on whitespace).
-        synonyms: ``{word: [synonym, ...]}``.
-        n: the number of insertions, $\\ge 0$.
-        generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
-
-    Returns:
-        A new list of words (a string when ``words`` was a string), ``n`` words longer.
-
-    References: Wei and Zou (2019), EDA, operation RI.
-    """
-    words, was_string = _words(words)
-    table = _synonym_table(synonyms)
-    n = _count("n", n)
-    rng = check_generator("generator", generator)
-    out = list(words)
-    for _ in range(n):
-        candidates = [w for w in out if table.get(w)]
-        if not candidates:
-            break
-        options = table[candidates[rng.integers(len(candidates))]]
-        out.insert(int(rng.integers(len(out) + 1)), options[rng.integers(len(options))])
-    return _out(out, was_string)
-
-
-def random_swap(words, n: int = 1, *, generator: np.random.Generator | None = None):
-    """Swap two words at random positions, ``n`` times.
-
-    Arguments:
-        words: a list of words, or a string (split on whitespace).
-        n: the number of swaps, $\\ge 0$.
-        generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
-
-    Returns:
-        A new list (or string) with the same words in a new order; unchanged if it has
-        fewer than two words.
-
-    References: Wei and Zou (2019), EDA, operation RS.
-    """
-    words, was_string = _words(words)
-    n = _count("n", n)
-    rng = check_generator("generator", generator)
-    out = list(words)
-    if len(out) >= 2:
-        for _ in range(n):
-            i, j = rng.choice(len(out), size=2, replace=False)
-            out[i], out[j] = out[j], out[i]
-    return _out(out, was_string)
-
-
-def random_deletion(words, p: float = 0.1, *, generator: np.random.Generator | None = None):
-    """Delete each word independently with probability ``p``, keeping at least one word.
-
-    If every word is drawn for deletion, one word chosen uniformly is kept (as EDA does), so
-    a non-empty sentence never becomes empty.
-
-    Arguments:
-        words: a list of words, or a string (split on whitespace).
-        p: the deletion probability, in $[0, 1]$.
-        generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
-
-    Returns:
-        A new list of the kept words in their order (a string when ``words`` was a string).
-
-    References: Wei and Zou (2019), EDA, operation RD.
-    """
-    words, was_string = _words(words)
-    _probability("p", p)
-    rng = check_generator("generator", generator)
-    if not words:
-        return _out([], was_string)
-    keep = rng.random(len(words)) >= p
-    if not keep.any():
-        keep[rng.integers(len(words))] = True
-    return _out([w for w, k in zip(words, keep) if k], was_string)
