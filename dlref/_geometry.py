@@ -366,3 +366,24 @@ def conv2d_layer_arguments(in_channels, out_channels, kernel_size, stride, paddi
     resolve_padding(padding, kernel_size, stride, dilation)  # checks a string, an int or a pair
     padding = padding if isinstance(padding, str) else pair("padding", padding, 0)
     return kernel_size, stride, padding, dilation
+
+
+# -- the affine map ------------------------------------------------------------------------------
+
+
+def check_linear(input, weight, bias) -> None:
+    """``linear``'s arguments: floating, one dtype, ``weight`` 2-D, ``input`` ``(*, in_features)``, ``bias`` ``(out,)``."""
+    check_floating("input", input)
+    check_floating("weight", weight)
+    check_same_dtype("input", input, "weight", weight)
+    if weight.ndim != 2:
+        raise ValueError(f"weight must be 2-D (out_features, in_features), got shape {shape_of(weight)}")
+    out_features, in_features = shape_of(weight)
+    if input.ndim == 0 or shape_of(input)[-1] != in_features:
+        raise ValueError(f"input must have shape (*, {in_features}) (in_features of weight), "
+                         f"got shape {shape_of(input)}")
+    if bias is not None:
+        check_floating("bias", bias)
+        check_same_dtype("input", input, "bias", bias)
+        if shape_of(bias) != (out_features,):
+            raise ValueError(f"bias must have shape ({out_features},), got {shape_of(bias)}")

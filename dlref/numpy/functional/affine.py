@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlref._checks import check_floating, check_last_dim, check_ndim
+from dlref._checks import check_floating, check_same_dtype, shape_of
+from dlref._geometry import check_linear
 
 
 def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
@@ -27,14 +28,7 @@ def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     output unit). Textbooks often write $W x$ with ``W`` of shape
     ``(out, in)`` acting on a column vector: the same weights, read row-wise here.
     """
-    check_floating("input", input)
-    check_floating("weight", weight)
-    check_ndim("weight", weight, (2,), "(out_features, in_features)")
-    check_last_dim("input", input, weight.shape[1], "in_features of weight")
-    if bias is not None:
-        check_floating("bias", bias)
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    check_linear(input, weight, bias)
     # y = x W^T + b                                   (*, out_features)
     output = input @ weight.T
     if bias is not None:
@@ -60,11 +54,13 @@ def linear_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarr
         ``(grad_input, grad_weight, grad_bias)`` with the shapes of ``input``, ``weight``
         and ``bias``; ``grad_bias`` is ``None`` when ``bias`` is ``None``.
     """
-    in_features = weight.shape[1]
-    out_features = weight.shape[0]
-    expected = tuple(input.shape[:-1]) + (out_features,)
-    if tuple(grad_output.shape) != expected:
-        raise ValueError(f"grad_output must have the shape of linear's output {expected}, got {tuple(grad_output.shape)}")
+    check_linear(input, weight, bias)
+    check_floating("grad_output", grad_output)
+    check_same_dtype("grad_output", grad_output, "input", input)
+    out_features, in_features = weight.shape
+    expected = shape_of(input)[:-1] + (out_features,)
+    if shape_of(grad_output) != expected:
+        raise ValueError(f"grad_output must have the shape of linear's output {expected}, got {shape_of(grad_output)}")
     # dL/dx = G W                                     (*, in_features)
     grad_input = grad_output @ weight
     # dL/dW = G^T x, every leading dimension is a batch dimension

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from dlref._checks import check_floating, check_last_dim, check_ndim, shape_of
+from dlref._geometry import check_linear
 
 
 def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
@@ -26,14 +26,7 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     against it). Difference: ``weight`` must be 2-D and ``bias`` 1-D; torch also accepts a
     1-D ``weight`` (one output unit, dimension dropped) and a 0-D ``bias``.
     """
-    check_floating("input", input)
-    check_floating("weight", weight)
-    check_ndim("weight", weight, (2,), "(out_features, in_features)")
-    check_last_dim("input", input, weight.shape[1], "in_features of weight")
-    if bias is not None:
-        check_floating("bias", bias)
-        if shape_of(bias) != (weight.shape[0],):
-            raise ValueError(f"bias must have shape ({weight.shape[0]},), got {shape_of(bias)}")
+    check_linear(input, weight, bias)
     # y = x W^T + b                                   (*, out_features)
     output = torch.matmul(input, weight.t())
     if bias is not None:

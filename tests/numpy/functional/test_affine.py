@@ -121,3 +121,32 @@ def test_grad_output_must_have_the_output_shape():
         F.linear_backward(np.zeros(5), x, W)
     with pytest.raises(ValueError, match="grad_output must have the shape"):
         F.linear_backward(np.zeros((4, 3)), x, W)
+
+
+# -- hostile inputs to linear_backward (regressions: each used to leak an AttributeError,
+#    NumPy's "cannot reshape", a wrongly shaped grad_bias, or accept an integer gradient) --
+
+@pytest.mark.parametrize("args,error,match", [
+    ((None, np.ones((2, 3)), np.ones((4, 3))), TypeError, "grad_output must be an array or tensor, got NoneType"),
+    (([[1.0] * 4] * 2, np.ones((2, 3)), np.ones((4, 3))), TypeError, "grad_output must be an array or tensor, got list"),
+    ((np.ones((2, 4)), np.ones((2, 3)), None), TypeError, "weight must be an array or tensor, got NoneType"),
+    ((np.ones((2, 4)), np.ones((2, 3)), [[1.0] * 3] * 4), TypeError, "weight must be an array or tensor, got list"),
+    ((np.ones((2, 4)), np.ones((2, 5)), np.ones((4, 3))), ValueError, r"input must have shape \(\*, 3\)"),
+    ((np.ones((2, 4)), np.ones((2, 3)), np.ones((4, 3)), np.ones(5)), ValueError, r"bias must have shape \(4,\)"),
+    ((np.ones((2, 4), dtype=np.int64), np.ones((2, 3)), np.ones((4, 3))), TypeError,
+     "grad_output must have a floating-point dtype"),
+    ((np.ones((2, 4), dtype=np.float32), np.ones((2, 3)), np.ones((4, 3))), TypeError,
+     "grad_output and input must have the same dtype"),
+    ((np.ones((2, 5)), np.ones((2, 3)), np.ones((4, 3))), ValueError, "grad_output must have the shape of linear's output"),
+])
+def test_linear_backward_rejects_hostile_inputs(args, error, match):
+    with pytest.raises(error, match=match):
+        F.linear_backward(*args)
+
+
+def test_mixed_float_dtypes_raise_as_torch_does():
+    x32 = np.ones((2, 3), dtype=np.float32)
+    with pytest.raises(TypeError, match="input and weight must have the same dtype"):
+        F.linear(x32, np.ones((4, 3)))
+    with pytest.raises(TypeError, match="input and bias must have the same dtype"):
+        F.linear(x32, np.ones((4, 3), np.float32), np.ones(4))
