@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: serve test setup build bench
+.PHONY: serve test test-thorough setup build bench
 
 setup:
 	scripts/setup.sh
@@ -25,6 +25,12 @@ build: setup
 test:
 	scripts/setup.sh --browser
 	.venv/bin/python -m pytest --codeblocks tests docs README.md
+
+# Explore: the unit tests with the thorough hypothesis profile (400 freshly drawn examples per
+# test instead of 40 fixed ones). Slow (tens of minutes); not part of `make test`. Run it after
+# changing an implementation.
+test-thorough: setup
+	HYPOTHESIS_PROFILE=thorough .venv/bin/python -m pytest -p no:cacheprovider tests --ignore=tests/site
 
 # Re-measure the benchmarks (not part of the tests: timings are measured, not asserted) and
 # save the results the benchmarks page renders.
