@@ -43,7 +43,7 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
 
     $$H_{out} = \left\lfloor \frac{H + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$$
 
-    Arguments:
+    Args:
         input_size: ``H`` or ``(H, W)``.
         kernel_size: an int or ``(kH, kW)``.
         stride: an int or ``(s_H, s_W)``.
@@ -78,7 +78,7 @@ def conv2d_parameters(in_channels: int, out_channels: int, kernel_size, groups: 
     depthwise convolution ($C \cdot k_H k_W$ weights); $k = 1$ is the pointwise (1x1)
     convolution ($C_{out} C_{in}$ weights, as a ``Linear`` over channels).
 
-    Arguments:
+    Args:
         in_channels: $C_{in}$ (divisible by ``groups``).
         out_channels: $C_{out}$ (divisible by ``groups``).
         kernel_size: an int or ``(kH, kW)``.
@@ -104,7 +104,7 @@ def conv2d_macs(in_channels: int, out_channels: int, kernel_size, input_size, st
     every output element (there are $H_{out} W_{out} C_{out}$) is a dot product of its
     filter's $\frac{C_{in}}{g} k_H k_W$ weights with the input values under it.
 
-    Arguments:
+    Args:
         in_channels: $C_{in}$ (divisible by ``groups``).
         out_channels: $C_{out}$ (divisible by ``groups``).
         kernel_size: an int or ``(kH, kW)``.
@@ -131,7 +131,7 @@ def conv2d_flops(in_channels: int, out_channels: int, kernel_size, input_size, s
     A multiply-add counts as two operations (the convention of
     ``torch.utils.flop_counter.FlopCounterMode``); the bias is not counted.
 
-    Arguments:
+    Args:
         in_channels: $C_{in}$.
         out_channels: $C_{out}$.
         kernel_size: an int or ``(kH, kW)``.
@@ -174,7 +174,7 @@ def count_parameters(module, trainable_only: bool = False) -> int:
     (tied weights) is counted once, because ``parameters()`` yields it once in both
     libraries.
 
-    Arguments:
+    Args:
         module: anything with a ``parameters()`` method yielding ``dlref`` ``Parameter``
             objects (``.data`` a NumPy array) or torch tensors.
         trainable_only: count only parameters with ``requires_grad`` set.

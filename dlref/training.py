@@ -24,7 +24,7 @@ def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator 
     unseeded one when ``None``), so the same seed gives the same batches; the last batch is
     smaller when ``batch_size`` does not divide ``n_samples``.
 
-    Arguments:
+    Args:
         n_samples: number of samples $N \ge 1$.
         batch_size: samples per batch $B \ge 1$ (a $B > N$ gives one batch of all $N$).
         generator: a ``numpy.random.Generator`` for the permutation.
@@ -51,7 +51,7 @@ def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator 
 def accuracy(logits: np.ndarray, target: np.ndarray) -> float:
     """Fraction of rows whose largest logit is at the target class index.
 
-    Arguments:
+    Args:
         logits: scores of shape $(N, C)$ (or $(*, C)$); probabilities work too, since
             only the position of the largest entry matters.
         target: integer class indices of shape $(N,)$ (or $(*)$).
@@ -92,7 +92,7 @@ class EarlyStopping:
     called), so the model ends with the weights of its best epoch, not of its last. An
     `EarlyStopping` keeps its state between calls: use a fresh one for each training run.
 
-    Arguments:
+    Args:
         patience: epochs without improvement to wait before stopping (>= 1).
         min_delta: the smallest change that counts as an improvement (>= 0), in the units of
             the monitored value.
@@ -155,7 +155,7 @@ class EarlyStopping:
     def step(self, value: float, model=None) -> bool:
         """Record this epoch's ``value``; return ``True`` when training should stop.
 
-        Arguments:
+        Args:
             value: the monitored metric of this epoch (a number, or a 0-d array or tensor).
             model: the model being trained; its ``state_dict()`` is copied at each
                 improvement and loaded back on stopping when ``restore_best_weights``.
@@ -202,7 +202,7 @@ def fit(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, *, epochs: int,
     (``early_stopping.restore(model)``). With validation data, the model is left in
     evaluation mode.
 
-    Arguments:
+    Args:
         model: a ``dlref.numpy.nn`` module (``forward``, ``backward``, ``train``, ``eval``,
             ``state_dict``, ``load_state_dict``).
         loss_fn: a loss module with ``reduction="mean"`` (``forward(output, target)``,

@@ -47,7 +47,7 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
     $n$ and $n_c$ are sums of sample weights). Then $\sum_{i} w_{y_i} = n$ and every class
     carries the total weight $n_c w_c = n / K$.
 
-    Arguments:
+    Args:
         class_weight: ``"balanced"``, a dict ``{class: weight}`` (classes left out get 1),
             or ``None`` (all 1).
         classes: the class labels, ``(K,)``, in the order the weights are wanted.
@@ -122,12 +122,13 @@ def random_oversample(x, y, *, generator: np.random.Generator | None = None) -> 
     from its own rows. The result holds all the original rows first, in their order,
     followed by the drawn copies, class by class (shuffle before training, as ``fit`` does).
 
-    Shapes: ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K max n_k, *)`` and ``(K max n_k,)``.
-
-    Arguments:
+    Args:
         x: the samples (any array or tensor indexable by an index array).
         y: their class labels.
         generator: the ``numpy.random.Generator`` for the draws (``None``: a fresh one).
+
+    Shape:
+        ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K max n_k, *)`` and ``(K max n_k,)``.
 
     Returns:
         ``(x_resampled, y_resampled)``.
@@ -150,12 +151,13 @@ def random_undersample(x, y, *, generator: np.random.Generator | None = None) ->
     Each class keeps $\min_k n_k$ of its rows, drawn uniformly without replacement; the
     kept rows stay in their original order. Information in the dropped rows is lost.
 
-    Shapes: ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K min n_k, *)`` and ``(K min n_k,)``.
-
-    Arguments:
+    Args:
         x: the samples (any array or tensor indexable by an index array).
         y: their class labels.
         generator: the ``numpy.random.Generator`` for the draws (``None``: a fresh one).
+
+    Shape:
+        ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K min n_k, *)`` and ``(K min n_k,)``.
 
     Returns:
         ``(x_resampled, y_resampled)``.

@@ -67,12 +67,13 @@ class StandardScaler:
     the two-pass variance, $n\epsilon\sigma^2 + (n\epsilon\mu)^2$, Chan et al. 1983) gets
     $s_j = 1$, so it maps to 0 instead of NaN.
 
-    Shapes: ``(n_samples, n_features)`` in and out. Statistics are computed in float64;
-    ``transform`` returns the dtype it is given (float32 stays float32; ints become float64).
-
-    Arguments:
+    Args:
         with_mean: subtract $\mu$ (otherwise $\mu$ is still stored but not used).
         with_std: divide by $s$.
+
+    Shape:
+        ``(n_samples, n_features)`` in and out. Statistics are computed in float64;
+        ``transform`` returns the dtype it is given (float32 stays float32; ints become float64).
 
     Attributes:
         mean_: $\mu$, shape ``(n_features,)``, float64.
@@ -156,11 +157,12 @@ class MinMaxScaler:
     ``feature_range`` $= (a, b)$. A feature with $M_j = m_j$ uses $M_j - m_j = 1$. Test
     data outside the training range maps outside $[a, b]$ unless ``clip=True``.
 
-    Shapes: ``(n_samples, n_features)`` in and out; dtype kept (ints become float64).
-
-    Arguments:
+    Args:
         feature_range: the target interval $(a, b)$ with $a < b$.
         clip: clip transformed values to ``feature_range``.
+
+    Shape:
+        ``(n_samples, n_features)`` in and out; dtype kept (ints become float64).
 
     Attributes:
         data_min_: $m$, float64 ``(n_features,)``.
@@ -248,7 +250,7 @@ def standardize(x_train, *others, with_mean: bool = True, with_std: bool = True)
     ``s = StandardScaler().fit(x_tr)`` followed by ``s.transform`` of each array: the
     validation and test arrays never influence $\mu$ or $s$.
 
-    Arguments:
+    Args:
         x_train: ``(n_samples, n_features)``, the data the statistics come from.
         *others: more arrays with the same number of features, transformed, not fitted.
         with_mean: subtract the mean, as in `StandardScaler`.
@@ -271,7 +273,7 @@ def min_max_scale(x_train, *others, feature_range: tuple[float, float] = (0, 1),
     x' = a + (x - m_\text{train})\,\frac{b - a}{M_\text{train} - m_\text{train}}
     $$
 
-    Arguments:
+    Args:
         x_train: ``(n_samples, n_features)``, the data the minimum and maximum come from.
         *others: more arrays with the same number of features, transformed, not fitted.
         feature_range: the target interval $(a, b)$, as in `MinMaxScaler`.
@@ -292,11 +294,12 @@ def one_hot(labels, num_classes: int = -1) -> np.ndarray:
     \text{out}[\ldots, c] = [\,\text{labels}[\ldots] = c\,]
     $$
 
-    Shapes: ``labels`` ``(*)`` of integers in $[0, C)$; returns ``(*, C)``, int64.
-
-    Arguments:
+    Args:
         labels: integer class indices, any shape.
         num_classes: $C$; ``-1`` infers it as ``labels.max() + 1``.
+
+    Shape:
+        ``labels`` ``(*)`` of integers in $[0, C)$; returns ``(*, C)``, int64.
 
     Returns:
         The int64 array of shape ``(*labels.shape, C)``.

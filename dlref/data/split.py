@@ -69,7 +69,7 @@ def split_sizes(n_samples: int, test_size=None, train_size=None, default_test_si
     $n_\text{train} = \lfloor f_\text{train}\,n \rfloor$; a missing size is the rest,
     $n - n_\text{other}$; with neither given, ``test_size = default_test_size``.
 
-    Arguments:
+    Args:
         n_samples: $n$.
         test_size: a fraction in $(0, 1)$, a count in $[1, n - 1]$, or ``None``.
         train_size: the same for the training set.
@@ -142,7 +142,7 @@ def train_test_split(*arrays, test_size=None, train_size=None, random_state=None
     test rows are apportioned the same way from what is left: the class proportions of both
     parts match $y$'s as closely as integer counts allow.
 
-    Arguments:
+    Args:
         *arrays: arrays, tensors or sequences with the same first dimension $n$.
         test_size: fraction in $(0, 1)$, count, or ``None`` (the rest; 0.25 if both are ``None``).
         train_size: fraction in $(0, 1)$, count, or ``None`` (the rest).
@@ -249,7 +249,7 @@ class KFold:
     $\lfloor n/k \rfloor$. Split $i$ tests on fold $i$ and trains on the other $k - 1$
     folds, so every sample is tested exactly once.
 
-    Arguments:
+    Args:
         n_splits: $k \ge 2$.
         shuffle: shuffle the samples before cutting the folds (once per call to `split`).
         random_state: with ``shuffle=True``: an int (the same folds on every call), a
@@ -292,7 +292,7 @@ class KFold:
     def split(self, X, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train_index, test_index)`` for each of the $k$ splits.
 
-        Arguments:
+        Args:
             X: the samples (only their number is used).
             y: labels, ignored (checked for length).
             groups: ignored.
@@ -315,7 +315,7 @@ class StratifiedKFold:
     fold sizes differ by at most one. Inside each class the samples keep their order (fold 0
     takes the first ones), unless ``shuffle=True`` shuffles which fold each sample joins.
 
-    Arguments:
+    Args:
         n_splits: $k \ge 2$.
         shuffle: shuffle which fold each sample of a class joins.
         random_state: as in `KFold`; must be ``None`` when ``shuffle=False``.
@@ -375,7 +375,7 @@ class StratifiedKFold:
     def split(self, X, y, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train_index, test_index)`` for each of the $k$ splits, stratified on ``y``.
 
-        Arguments:
+        Args:
             X: the samples (only their number is used).
             y: class labels ``(n,)``.
             groups: ignored.

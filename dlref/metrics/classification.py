@@ -33,14 +33,14 @@ def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None
     $$\text{accuracy} = \frac{\sum_i w_i\,[\hat y_i = y_i]}{\sum_i w_i}
       = \frac{\operatorname{tr} C}{\sum_{ij} C_{ij}}$$
 
-    Shapes:
-        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``.
-
-    Arguments:
+    Args:
         y_true: true class labels (integers, whole-number floats, booleans or strings).
         y_pred: predicted class labels, of the same kind.
         normalize: ``True`` for the fraction, ``False`` for the (weighted) number correct.
         sample_weight: non-negative weight of each sample; all 1 when ``None``.
+
+    Shape:
+        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``.
 
     Returns:
         A Python float.
@@ -101,11 +101,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
     (sorted labels of ``y_true`` and ``y_pred`` when ``None``). For two classes $\{0, 1\}$:
     ``[[TN, FP], [FN, TP]]``. The diagonal holds the correct predictions.
 
-    Shapes:
-        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``; output ``(K, K)`` with
-        ``K = len(labels)``.
-
-    Arguments:
+    Args:
         y_true: true class labels.
         y_pred: predicted class labels.
         labels: the classes to show, in this order; samples whose true or predicted label
@@ -115,6 +111,10 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
             true class predicted as each class; the diagonal is the recall), ``'pred'``
             (each column sums to 1; the diagonal is the precision) or ``'all'`` (the whole
             matrix sums to 1). An empty row or column stays 0.
+
+    Shape:
+        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``; output ``(K, K)`` with
+        ``K = len(labels)``.
 
     Returns:
         ``int64`` counts without weights or with whole-number weights, ``float64`` with float
@@ -260,10 +260,7 @@ def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | 
     mean of $P_k$; ``'weighted'`` the mean weighted by each class's number of true
     samples; ``None`` returns every $P_k$.
 
-    Shapes:
-        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``.
-
-    Arguments:
+    Args:
         y_true: true class labels.
         y_pred: predicted class labels (not scores or probabilities: threshold them first).
         labels: the classes to score and average over, in this order (default: all labels
@@ -274,6 +271,9 @@ def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | 
         zero_division: the value of $0/0$ (no sample predicted as the class): ``'warn'``
             (0, with an ``UndefinedMetricWarning``), ``0``, ``1`` or ``np.nan`` (NaN values are
             left out of the averages).
+
+    Shape:
+        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``.
 
     Returns:
         A Python float, or a ``float64`` array of one value per label with ``average=None``.

@@ -92,11 +92,7 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     decreasing (tied scores give one threshold and one point), preceded by $+\infty$ (no
     sample predicted positive), so the curve runs from $(0, 0)$ to $(1, 1)$.
 
-    Shapes:
-        ``y_true``, ``y_score``, ``sample_weight``: ``(n_samples,)``; outputs:
-        ``(n_thresholds,)`` each.
-
-    Arguments:
+    Args:
         y_true: true labels; {0, 1} or {-1, 1} unless ``pos_label`` is given (with
             ``pos_label``, any labels: the others count as negative).
         y_score: a score per sample, higher meaning more likely positive (a probability of
@@ -105,6 +101,10 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
         sample_weight: non-negative weight of each sample; samples of weight 0 are removed.
         drop_intermediate: drop the thresholds whose point lies on a straight segment between
             its neighbours (they change neither the plot nor the area).
+
+    Shape:
+        ``y_true``, ``y_score``, ``sample_weight``: ``(n_samples,)``; outputs:
+        ``(n_thresholds,)`` each.
 
     Returns:
         ``fpr``, ``tpr``, ``thresholds`` (``float64``), with ``thresholds[0] = inf``. When
@@ -163,13 +163,13 @@ def roc_auc_score(y_true, y_score, *, sample_weight=None) -> float:
     $$\text{AUC} = \frac{1}{P N} \sum_{i \in +} \sum_{j \in -}
       \Big([s_i > s_j] + \tfrac12 [s_i = s_j]\Big).$$
 
-    Shapes:
-        ``y_true``, ``y_score``, ``sample_weight``: ``(n_samples,)``.
-
-    Arguments:
+    Args:
         y_true: true labels of exactly two classes; the greater one is the positive class.
         y_score: a score per sample for the positive class.
         sample_weight: non-negative weight of each sample.
+
+    Shape:
+        ``y_true``, ``y_score``, ``sample_weight``: ``(n_samples,)``.
 
     Returns:
         A Python float in [0, 1]: 1 ranks every positive above every negative, 0.5 is no

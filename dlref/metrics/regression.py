@@ -76,16 +76,16 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
     In the squared units of the target; its square root (RMSE) is in the target's units. It
     is minimized by predicting the (conditional) mean, and a single large error dominates it.
 
-    Shapes:
-        ``y_true``, ``y_pred``: ``(n_samples,)`` or ``(n_samples, n_outputs)`` (a 1-D array
-        and a single column are the same thing); ``sample_weight``: ``(n_samples,)``.
-
-    Arguments:
+    Args:
         y_true: targets.
         y_pred: predictions.
         sample_weight: non-negative weight of each sample.
         multioutput: ``'uniform_average'`` (the mean over the outputs), ``'raw_values'``
             (one value per output) or an array of ``n_outputs`` weights.
+
+    Shape:
+        ``y_true``, ``y_pred``: ``(n_samples,)`` or ``(n_samples, n_outputs)`` (a 1-D array
+        and a single column are the same thing); ``sample_weight``: ``(n_samples,)``.
 
     Returns:
         A Python float, or an array ``(n_outputs,)`` with ``'raw_values'`` (float32 inputs give

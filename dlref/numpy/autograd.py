@@ -104,7 +104,7 @@ class Tensor:
     Operands that are not tensors (numbers, arrays) are converted to the tensor's dtype
     and receive no gradient.
 
-    Arguments:
+    Args:
         data: the values; anything ``np.array`` accepts (copied). Integers and booleans
             become float64; floating dtypes are kept.
         requires_grad: whether ``backward`` should compute a gradient for this tensor.
@@ -454,7 +454,7 @@ class Tensor:
         node's gradient is complete (every use of it has contributed) before its own
         backward rule passes it on to its parents.
 
-        Arguments:
+        Args:
             grad: $\partial L / \partial\,\text{self}$, an array of ``self``'s shape
                 (the vector of the vector-Jacobian product). May be omitted when ``self``
                 has one element; it is then 1.

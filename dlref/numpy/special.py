@@ -88,7 +88,7 @@ def erf(x: np.ndarray) -> np.ndarray:
     (``2e-15`` for `erfc`), as the tests check against ``math.erf``; the dtype of ``x``
     is kept (float16 is evaluated in float32).
 
-    Arguments:
+    Args:
         x: floating-point array, any shape.
 
     Returns:
@@ -120,7 +120,7 @@ def erfc(x: np.ndarray) -> np.ndarray:
     0 long before erfc does (``erfc(10)`` is about ``2.1e-45``). Same method and reference as
     `erf`.
 
-    Arguments:
+    Args:
         x: floating-point array, any shape.
 
     Returns:

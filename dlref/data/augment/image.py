@@ -81,7 +81,8 @@ def _random_flip(x, p, generator, flip: Callable[[np.ndarray], np.ndarray]) -> n
 def horizontal_flip(x: np.ndarray) -> np.ndarray:
     r"""Mirror the image left to right: $\text{out}[\ldots, i, j] = x[\ldots, i, W - 1 - j]$.
 
-    Shapes: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given (a new array).
+    Shape:
+        ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given (a new array).
 
     torchvision equivalent: ``torchvision.transforms.v2.functional.horizontal_flip``.
     """
@@ -92,7 +93,8 @@ def horizontal_flip(x: np.ndarray) -> np.ndarray:
 def vertical_flip(x: np.ndarray) -> np.ndarray:
     r"""Mirror the image top to bottom: $\text{out}[\ldots, i, j] = x[\ldots, H - 1 - i, j]$.
 
-    Shapes: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given (a new array).
+    Shape:
+        ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given (a new array).
 
     torchvision equivalent: ``torchvision.transforms.v2.functional.vertical_flip``.
     """
@@ -104,7 +106,7 @@ def random_horizontal_flip(x: np.ndarray, p: float = 0.5, *,
                            generator: np.random.Generator | None = None) -> np.ndarray:
     """Flip each image left to right with probability ``p`` (independently within a batch).
 
-    Arguments:
+    Args:
         x: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``.
         p: the probability of flipping, in $[0, 1]$.
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
@@ -200,13 +202,14 @@ def rotate(x: np.ndarray, angle, *, interpolation: str = "bilinear", fill: float
     ``fill``. At multiples of 90 degrees $\cos\theta$ and $\sin\theta$ are taken exactly,
     so a square image is rotated exactly (as `rotate90`).
 
-    Shapes: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given.
-
-    Arguments:
+    Args:
         x: a floating-point image or batch.
         angle: degrees, counter-clockwise; a number, or one per image ``(N,)`` for a batch.
         interpolation: ``"bilinear"`` or ``"nearest"``.
         fill: the value of the area outside the input.
+
+    Shape:
+        ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given.
 
     Returns:
         The rotated array, ``x``'s shape and dtype.
@@ -249,7 +252,7 @@ def random_rotation(x: np.ndarray, degrees, *, interpolation: str = "bilinear", 
                     generator: np.random.Generator | None = None) -> np.ndarray:
     """Rotate each image by an angle drawn uniformly from ``[-degrees, degrees]``.
 
-    Arguments:
+    Args:
         x: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, floating point.
         degrees: $d \\ge 0$ for the range $[-d, d]$, or a pair ``(low, high)``.
         interpolation: ``"bilinear"`` or ``"nearest"``, as in `rotate`.
@@ -291,15 +294,16 @@ def random_crop(x: np.ndarray, size, *, padding: int = 0, fill: float = 0.0,
     corner is drawn uniformly from the $(H + 2P - h + 1)(W + 2P - w + 1)$ positions. With
     ``size = (H, W)`` this is a random shift by up to $P$ pixels in each direction.
 
-    Shapes: ``(N, C, H, W)`` gives ``(N, C, h, w)``; ``(C, H, W)`` gives ``(C, h, w)``;
-    ``(H, W)`` gives ``(h, w)``. Any dtype.
-
-    Arguments:
+    Args:
         x: the image or batch.
         size: the window, ``h = w = size`` or ``(h, w)``; at most the padded size.
         padding: $P \ge 0$, on all four sides.
         fill: the value of the padding.
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
+
+    Shape:
+        ``(N, C, H, W)`` gives ``(N, C, h, w)``; ``(C, H, W)`` gives ``(C, h, w)``;
+        ``(H, W)`` gives ``(h, w)``. Any dtype.
 
     Returns:
         The crops, one window per image.
@@ -336,7 +340,7 @@ def gaussian_noise(x: np.ndarray, mean: float = 0.0, sigma: float = 0.1, clip: b
 
     With ``clip=True`` the result is clipped to $[0, 1]$, the range of a float image.
 
-    Arguments:
+    Args:
         x: a floating-point array (any shape; images are usually in $[0, 1]$).
         mean: $\mu$.
         sigma: $\sigma \ge 0$.

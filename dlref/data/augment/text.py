@@ -60,7 +60,7 @@ def synonym_replacement(words, synonyms: Mapping[str, Sequence[str]], n: int = 1
     than ``n`` words have synonyms, all of them are replaced. EDA sets $n = \\alpha\\,\\ell$
     for a sentence of $\\ell$ words, with $\\alpha \\approx 0.1$.
 
-    Arguments:
+    Args:
         words: a list of words, or a string (split on whitespace).
         synonyms: ``{word: [synonym, ...]}``.
         n: the number of words to replace, $\\ge 0$.
@@ -92,7 +92,7 @@ def random_insertion(words, synonyms: Mapping[str, Sequence[str]], n: int = 1, *
     synonyms is drawn, and it is inserted at a position drawn uniformly from the
     $\\ell + 1$ gaps. Without any word that has synonyms the sentence is returned unchanged.
 
-    Arguments:
+    Args:
         words: a list of words, or a string (split on whitespace).
         synonyms: ``{word: [synonym, ...]}``.
         n: the number of insertions, $\\ge 0$.
@@ -120,7 +120,7 @@ def random_insertion(words, synonyms: Mapping[str, Sequence[str]], n: int = 1, *
 def random_swap(words, n: int = 1, *, generator: np.random.Generator | None = None):
     """Swap two words at random positions, ``n`` times.
 
-    Arguments:
+    Args:
         words: a list of words, or a string (split on whitespace).
         n: the number of swaps, $\\ge 0$.
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
@@ -148,7 +148,7 @@ def random_deletion(words, p: float = 0.1, *, generator: np.random.Generator | N
     If every word is drawn for deletion, one word chosen uniformly is kept (as EDA does), so
     a non-empty sentence never becomes empty.
 
-    Arguments:
+    Args:
         words: a list of words, or a string (split on whitespace).
         p: the deletion probability, in $[0, 1]$.
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).

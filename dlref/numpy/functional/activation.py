@@ -55,11 +55,12 @@ def sigmoid(input: np.ndarray) -> np.ndarray:
     The naive formula computes $e^{1000}$ at $x = -1000$, which overflows
     to ``inf`` (with a RuntimeWarning) before the division brings it back to 0.
 
-    Shapes: any; the output has the shape and dtype of ``input``, values in $(0, 1)$
-    (rounding to exactly 0 or 1 far out in the tails).
-
-    Arguments:
+    Args:
         input: floating-point array.
+
+    Shape:
+        any; the output has the shape and dtype of ``input``, values in $(0, 1)$
+        (rounding to exactly 0 or 1 far out in the tails).
 
     Returns:
         $\sigma(x)$.
@@ -83,7 +84,7 @@ def sigmoid_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
     same value as $\sigma(1-\sigma)$, without the cancellation in $1 - \sigma$
     once $\sigma$ has rounded to 1. Its maximum is $\sigma'(0) = 1/4$.
 
-    Arguments:
+    Args:
         grad_output: $g = \partial L/\partial y$, the shape of ``input``.
         input: the ``input`` given to `sigmoid`.
 
@@ -100,11 +101,12 @@ def sigmoid_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 def tanh(input: np.ndarray) -> np.ndarray:
     r"""Hyperbolic tangent $\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x}) = 2\sigma(2x) - 1$, elementwise.
 
-    Shapes: any; output has the shape and dtype of ``input``, values in $(-1, 1)$.
-    ``np.tanh`` is already stable, so it is used as it stands.
-
-    Arguments:
+    Args:
         input: floating-point array.
+
+    Shape:
+        any; output has the shape and dtype of ``input``, values in $(-1, 1)$.
+        ``np.tanh`` is already stable, so it is used as it stands.
 
     Returns:
         $\tanh(x)$.
@@ -123,7 +125,7 @@ def tanh_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
     where $\tanh x$ has rounded to $\pm 1$ and $1 - \tanh^2 x$ would give 0.
     Its maximum is $\tanh'(0) = 1$; $\tanh'(5) \approx 1.8 \times 10^{-4}$.
 
-    Arguments:
+    Args:
         grad_output: $g$, the shape of ``input``.
         input: the ``input`` given to `tanh`.
 
@@ -145,7 +147,7 @@ def relu(input: np.ndarray) -> np.ndarray:
 
     Range $[0, \infty)$: positive inputs pass unchanged, however large.
 
-    Arguments:
+    Args:
         input: floating-point array, any shape.
 
     Returns:
@@ -178,7 +180,7 @@ def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     negative still passes a gradient. (The randomized variant, RReLU, draws $a$ during
     training; this function never draws anything.)
 
-    Arguments:
+    Args:
         input: floating-point array, any shape.
         negative_slope: $a$, default 0.01 (torch's).
 
@@ -218,7 +220,7 @@ def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     so $e^x$ is never evaluated at a large positive $x$, and ``expm1`` keeps
     accuracy near 0.
 
-    Arguments:
+    Args:
         input: floating-point array, any shape.
         alpha: $\alpha$, default 1.0. Any real number, as in torch's out-of-place ELU.
 
@@ -258,7 +260,7 @@ def silu(input: np.ndarray) -> np.ndarray:
 
     Uses the stable `sigmoid`, so ``silu(-1e4)`` is ``-0.0`` with no overflow.
 
-    Arguments:
+    Args:
         input: floating-point array, any shape.
 
     Returns:
@@ -306,7 +308,7 @@ def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
     ``approximate='tanh'``:
     $\tfrac12 x \left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)$.
 
-    Arguments:
+    Args:
         input: floating-point array, any shape.
         approximate: ``'none'`` (default) or ``'tanh'``, as in torch.
 
@@ -379,11 +381,12 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     ``-inf`` (masking) get probability 0. A slice that is all ``-inf``, or holds ``+inf``, has
     no defined softmax: the result is NaN there, as in torch (NumPy also warns).
 
-    Shapes: any; output like ``input``; slices along ``dim`` are non-negative and sum to 1.
-
-    Arguments:
+    Args:
         input: floating-point array (logits).
         dim: the dimension to normalise over, default ``-1``.
+
+    Shape:
+        any; output like ``input``; slices along ``dim`` are non-negative and sum to 1.
 
     Returns:
         Probabilities, the shape and dtype of ``input``.
@@ -440,7 +443,7 @@ def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     instead loses everything below the smallest positive float: a probability that
     underflows to 0 gives ``-inf``, where this form gives the exact, finite log-probability.
 
-    Arguments:
+    Args:
         input: floating-point array (logits).
         dim: the dimension to normalise over, default ``-1``.
 

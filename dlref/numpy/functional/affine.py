@@ -11,15 +11,15 @@ from dlref._geometry import check_linear
 def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     r"""Affine map $y = x W^\top + b$.
 
-    Shapes:
-        input ``(*, in_features)``, weight ``(out_features, in_features)``,
-        bias ``(out_features,)``, output ``(*, out_features)``.
-
-    Arguments:
+    Args:
         input: floating-point array whose last dimension is ``in_features``; every leading
             dimension is a batch dimension.
         weight: ``(out_features, in_features)``, one row per output unit.
         bias: ``(out_features,)``, or ``None`` for no bias.
+
+    Shape:
+        input ``(*, in_features)``, weight ``(out_features, in_features)``,
+        bias ``(out_features,)``, output ``(*, out_features)``.
 
     Returns:
         ``input @ weight.T + bias``, shape ``(*, out_features)``.
@@ -44,7 +44,7 @@ def linear_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarr
     $\partial L/\partial x = G W$, $\partial L/\partial W = G^\top x$ (summed
     over every leading dimension), $\partial L/\partial b = \sum G$.
 
-    Arguments:
+    Args:
         grad_output: $G$, shape ``(*, out_features)``: the shape of ``linear``'s output.
         input: the ``input`` that ``linear`` was called with, ``(*, in_features)``.
         weight: its ``weight``, ``(out_features, in_features)``.

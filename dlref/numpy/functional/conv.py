@@ -86,12 +86,7 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
 
     Computed as im2col (every window copied into a column) and one batched ``matmul``.
 
-    Shapes:
-        input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``; weight
-        ``(C_out, C_in / groups, kH, kW)``; bias ``(C_out,)``; output
-        ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)``).
-
-    Arguments:
+    Args:
         input: floating-point images.
         weight: the kernels, one ``(C_in / groups, kH, kW)`` block per output channel.
         bias: one value per output channel, or ``None``.
@@ -101,6 +96,11 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
         dilation: spacing between kernel taps, an int or ``(d_H, d_W)``; >= 1.
         groups: split the channels into ``groups`` independent convolutions; ``C_in`` and
             ``C_out`` must both be divisible by it.
+
+    Shape:
+        input ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)``; weight
+        ``(C_out, C_in / groups, kH, kW)``; bias ``(C_out,)``; output
+        ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)``).
 
     Returns:
         The feature maps, ``(N, C_out, H_out, W_out)``, in the dtype of ``input``.
@@ -148,7 +148,7 @@ def conv2d_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarr
     and $\partial L/\partial x$ is ``col2im`` of $\partial L/\partial X$: each input pixel
     collects the gradient of every window it appeared in, then the padding is cut off.
 
-    Arguments:
+    Args:
         grad_output: $\partial L/\partial y$, the shape of ``conv2d``'s output.
         input: the ``input`` that ``conv2d`` was called with.
         weight: its ``weight``.

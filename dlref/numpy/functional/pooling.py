@@ -116,12 +116,7 @@ def max_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=
 
     where $x$ is padded with $-\infty$ (padding never wins the max).
 
-    Shapes:
-        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
-        ``(C, H_out, W_out)``) with $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$,
-        and the same for $W$.
-
-    Arguments:
+    Args:
         input: floating-point array.
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows, an int or a pair; default ``kernel_size``
@@ -132,6 +127,11 @@ def max_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=
         ceil_mode: round the output size up instead of down, so that a partial window at
             the end is kept (as long as it starts inside the input or the left padding).
         return_indices: also return where each maximum came from.
+
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``) with $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$,
+        and the same for $W$.
 
     Returns:
         The pooled array (same dtype as ``input``); with ``return_indices=True``, the tuple
@@ -166,7 +166,7 @@ def max_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
     each output's gradient goes to its window's maximum, and an element that is the
     maximum of several overlapping windows receives the sum. Every other element gets 0.
 
-    Arguments:
+    Args:
         grad_output: $\partial L/\partial y$, the shape of `max_pool2d`'s output.
         input: the ``input`` given to `max_pool2d`.
         kernel_size: as given to `max_pool2d`.
@@ -200,11 +200,7 @@ def avg_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode
     padded input ($k_H k_W$ except for a ``ceil_mode`` window hanging over the end); else
     the number of window elements inside the input itself.
 
-    Shapes:
-        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
-        ``(C, H_out, W_out)``), $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
-
-    Arguments:
+    Args:
         input: floating-point array.
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows, an int or a pair; default ``kernel_size``.
@@ -213,11 +209,15 @@ def avg_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode
         count_include_pad: count the padding zeros in the divisor (default ``True``, as torch).
         divisor_override: a fixed divisor for every window, or ``None``.
 
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``), $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
+
     Returns:
         The pooled array, same dtype as ``input``.
 
     PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (same arguments and defaults).
-    Difference: errors are ``ValueError``/``TypeError`` raised before computing.
+    Differences from PyTorch: errors are ``ValueError``/``TypeError`` raised before computing.
     """
     k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
                                          count_include_pad, divisor_override)
@@ -241,7 +241,7 @@ def avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
     each output's gradient is spread evenly over its window, and overlapping windows add.
     The part that lands on padding is dropped.
 
-    Arguments:
+    Args:
         grad_output: $\partial L/\partial y$, the shape of `avg_pool2d`'s output.
         input: the ``input`` given to `avg_pool2d`.
         kernel_size: as given to `avg_pool2d`.
@@ -291,14 +291,14 @@ def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
     where row $o$ of $P_H \in \mathbb{R}^{H_{out} \times H}$ holds $1/\text{length}$
     on window $o$. ``output_size=1`` is *global average pooling*: one mean per channel.
 
-    Shapes:
-        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
-        ``(C, H_out, W_out)``).
-
-    Arguments:
+    Args:
         input: floating-point array.
         output_size: ``H_out = W_out``, or a pair ``(H_out, W_out)`` where ``None`` keeps
             that input dimension.
+
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``).
 
     Returns:
         The pooled array, same dtype as ``input``.
@@ -320,7 +320,7 @@ def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, out
     $\partial L/\partial X = P_H^\top G\, P_W$: each output's gradient spread evenly over
     its window (overlapping windows add).
 
-    Arguments:
+    Args:
         grad_output: $G$, the shape of `adaptive_avg_pool2d`'s output.
         input: the ``input`` given to `adaptive_avg_pool2d`.
         output_size: as given to `adaptive_avg_pool2d`.

@@ -38,7 +38,7 @@ class Perceptron(Module):
     mistakes in total, whatever the order of the examples (Novikoff's theorem); if they are
     not separable (XOR), it never stops making mistakes.
 
-    Arguments:
+    Args:
         in_features: number of input features.
         lr: the learning rate $\eta > 0$ (default 1). Starting from zero weights, as
             here, it only rescales ``weight`` and ``bias`` and leaves every prediction unchanged.
@@ -49,7 +49,7 @@ class Perceptron(Module):
             of ``Linear(in_features, 1).weight``, so ``state_dict()`` loads into one).
         bias: ``Parameter`` of shape ``(1,)``, initialized to zero.
 
-    Shapes:
+    Shape:
         input ``(*, in_features)``; ``decision_function`` gives ``(*,)`` floats, ``predict``
         and ``forward`` give ``(*,)`` labels in {0, 1} (``int64``).
 
@@ -112,7 +112,7 @@ class Perceptron(Module):
     def step(self, x: np.ndarray, y) -> bool:
         """Apply the learning rule to one example; return whether the weights changed.
 
-        Arguments:
+        Args:
             x: one sample, shape ``(in_features,)``, floating point.
             y: its label, 0 or 1.
 
@@ -149,7 +149,7 @@ class Perceptron(Module):
         Stops after the first epoch with no mistake (the data are then separated and no
         further update can happen). Continues from the current weights.
 
-        Arguments:
+        Args:
             X: samples, shape ``(N, in_features)``, floating point.
             y: labels, shape ``(N,)``, integers 0 or 1.
             epochs: the largest number of passes over the data.

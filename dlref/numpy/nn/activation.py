@@ -20,8 +20,9 @@ from dlref.numpy.nn.module import Module
 class Sigmoid(Module):
     r"""Applies $\sigma(x) = 1/(1+e^{-x})$ elementwise (see `dlref.numpy.functional.sigmoid`).
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.Sigmoid``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.Sigmoid``.
+        """
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)
@@ -34,8 +35,9 @@ class Sigmoid(Module):
 class Tanh(Module):
     r"""Applies $\tanh(x)$ elementwise (see `dlref.numpy.functional.tanh`).
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.Tanh``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.Tanh``.
+        """
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)
@@ -48,11 +50,12 @@ class Tanh(Module):
 class ReLU(Module):
     r"""Applies $\max(0, x)$ elementwise (see `dlref.numpy.functional.relu`).
 
-    Arguments:
+    Args:
         inplace: accepted for compatibility with torch; the computation is out of place.
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.ReLU``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.ReLU``.
+        """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -75,14 +78,15 @@ class LeakyReLU(Module):
 
     See `dlref.numpy.functional.leaky_relu`. Deterministic: no randomness is involved.
 
-    Arguments:
+    Args:
         negative_slope: slope for negative inputs, default 0.01.
         inplace: accepted for compatibility; out of place here. With ``inplace=True`` a
             negative ``negative_slope`` is rejected, because torch cannot backpropagate
             through its in-place version with a negative slope.
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.LeakyReLU``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.LeakyReLU``.
+        """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
@@ -113,14 +117,15 @@ class ELU(Module):
 
     See `dlref.numpy.functional.elu`.
 
-    Arguments:
+    Args:
         alpha: $\alpha$, default 1.0.
         inplace: accepted for compatibility; out of place here. With ``inplace=True`` a
             negative ``alpha`` is rejected, because torch cannot backpropagate through its
             in-place ELU with a negative ``alpha``.
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.ELU``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.ELU``.
+        """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
@@ -149,11 +154,12 @@ class ELU(Module):
 class SiLU(Module):
     r"""Applies $x\,\sigma(x)$ elementwise (see `dlref.numpy.functional.silu`).
 
-    Arguments:
+    Args:
         inplace: accepted for compatibility with torch; the computation is out of place.
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.SiLU``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.SiLU``.
+        """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -174,11 +180,12 @@ class SiLU(Module):
 class GELU(Module):
     r"""Applies $x\,\Phi(x)$ elementwise (see `dlref.numpy.functional.gelu`).
 
-    Arguments:
+    Args:
         approximate: ``'none'`` (exact, default) or ``'tanh'``.
 
-    Shapes: input any, output the same. PyTorch equivalent: ``torch.nn.GELU``.
-    """
+    Shape:
+        input any, output the same. PyTorch equivalent: ``torch.nn.GELU``.
+        """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
@@ -201,12 +208,14 @@ class Softmax(Module):
 
     See `dlref.numpy.functional.softmax` (stable: the maximum is subtracted first).
 
-    Arguments:
+    Args:
         dim: dimension to normalise over, default ``-1``.
 
-    Shapes: input any, output the same; slices along ``dim`` sum to 1.
+    Shape:
+        input any, output the same; slices along ``dim`` sum to 1.
 
-    PyTorch equivalent: ``torch.nn.Softmax(dim)``. Difference: torch's default ``dim=None``
+    PyTorch equivalent: ``torch.nn.Softmax(dim)``.
+    Differences from PyTorch: torch's default ``dim=None``
     picks a dimension implicitly (deprecated); here the default is ``-1``, the class
     dimension of ``(N, C)`` logits. For ``(N, C, H, W)`` pass ``dim=1``.
     """
@@ -230,10 +239,11 @@ class Softmax(Module):
 class LogSoftmax(Module):
     r"""Applies log-softmax along ``dim`` (see `dlref.numpy.functional.log_softmax`).
 
-    Arguments:
+    Args:
         dim: dimension to normalise over, default ``-1``.
 
-    Shapes: input any, output the same.
+    Shape:
+        input any, output the same.
 
     PyTorch equivalent: ``torch.nn.LogSoftmax(dim)``; the default differs as for
     `Softmax`.

@@ -16,7 +16,7 @@ class Sequential(Module):
     Forward: ``x -> m0(x) -> m1(...) -> ...``. Backward is the chain rule read right to left:
     the gradient for each layer's input is the gradient for the previous layer's output.
 
-    Arguments:
+    Args:
         *modules: the layers, or a single ``OrderedDict`` of named layers (as in torch).
 
     PyTorch equivalent: ``torch.nn.Sequential`` (same ``state_dict`` keys: ``"0.weight"``, ...).

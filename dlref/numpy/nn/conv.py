@@ -35,7 +35,7 @@ class Conv2d(Module):
     one kernel of shape ``(in_channels / groups, kH, kW)`` applied at every position,
     so the same weights are shared across the whole image.
 
-    Arguments:
+    Args:
         in_channels: channels of the input, $C_\text{in}$.
         out_channels: channels of the output (number of kernels), $C_\text{out}$.
         kernel_size: an int or ``(kH, kW)``.
@@ -54,12 +54,13 @@ class Conv2d(Module):
     $U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$ with
     $\text{fan\_in} = C_\text{in}/\text{groups} \cdot k_H k_W$, and ``bias`` from the same interval.
 
-    Shapes: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; output
-    ``(N, C_out, H_out, W_out)`` with $H_\text{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$;
-    ``weight`` ``(C_out, C_in / groups, kH, kW)``, ``bias`` ``(C_out,)``.
+    Shape:
+        input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; output
+        ``(N, C_out, H_out, W_out)`` with $H_\text{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$;
+        ``weight`` ``(C_out, C_in / groups, kH, kW)``, ``bias`` ``(C_out,)``.
 
     PyTorch equivalent: ``torch.nn.Conv2d``; ``state_dict`` keys ``weight``, ``bias``.
-    Differences: no ``device`` argument; argument errors are ``ValueError``/``TypeError``
+    Differences from PyTorch: no ``device`` argument; argument errors are ``ValueError``/``TypeError``
     naming the argument.
     """
 

@@ -65,14 +65,15 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     | ``leaky_relu`` (negative slope ``param``) | $\sqrt{2 / (1 + \text{param}^2)}$ |
     | ``selu`` | $3/4$ |
 
-    Arguments:
+    Args:
         nonlinearity: the name of the function that follows the layer (``torch.nn.functional`` name).
         param: the negative slope for ``'leaky_relu'`` (default 0.01); ignored otherwise.
 
     Returns:
         The gain, a float.
 
-    PyTorch equivalent: ``torch.nn.init.calculate_gain``. Differences: returns ``1.0``
+    PyTorch equivalent: ``torch.nn.init.calculate_gain``.
+    Differences from PyTorch: returns ``1.0``
     where torch returns the int ``1``; a non-number ``param`` raises ``TypeError`` (torch: ``ValueError``).
     """
     if nonlinearity in _LINEAR_LIKE:
@@ -98,7 +99,7 @@ def calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
     \text{fan\_in} = \text{in}\prod \text{kernel}, \qquad \text{fan\_out} = \text{out}\prod \text{kernel}
     $$
 
-    Arguments:
+    Args:
         tensor: a Parameter or array with at least 2 dimensions.
 
     Returns:
@@ -127,7 +128,7 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None):
     r"""Fill with independent draws from $\mathcal U(a, b)$.
 
-    Arguments:
+    Args:
         tensor: a floating-point Parameter or array, filled in place.
         a: lower bound.
         b: upper bound (``a <= b``).
@@ -149,7 +150,7 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Genera
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None):
     r"""Fill with independent draws from $\mathcal N(\text{mean}, \text{std}^2)$.
 
-    Arguments:
+    Args:
         tensor: a floating-point Parameter or array, filled in place.
         mean: mean of the normal distribution.
         std: standard deviation (``>= 0``).
@@ -208,7 +209,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | 
     $1/\text{fan\_in}$ (steady forward variance) and $1/\text{fan\_out}$
     (steady backward variance) for activations that are linear near zero.
 
-    Arguments:
+    Args:
         tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
         gain: scale factor, e.g. ``calculate_gain('tanh')``.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
@@ -240,7 +241,7 @@ def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | N
     \sigma = \text{gain}\sqrt{\frac{2}{\text{fan\_in} + \text{fan\_out}}}
     $$
 
-    Arguments:
+    Args:
         tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
         gain: scale factor, e.g. ``calculate_gain('tanh')``.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
@@ -279,7 +280,7 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     call this with ``a=sqrt(5)``: gain $\sqrt{1/3}$, i.e.
     $\mathcal U(\pm 1/\sqrt{\text{fan\_in}})$.
 
-    Arguments:
+    Args:
         tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
         a: negative slope of the leaky ReLU after this layer (used only with ``'leaky_relu'``).
         mode: ``'fan_in'`` (default) or ``'fan_out'``.
@@ -315,7 +316,7 @@ def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: 
     \sigma = \frac{\text{gain}}{\sqrt{\text{fan}}}
     $$
 
-    Arguments:
+    Args:
         tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
         a: negative slope of the leaky ReLU after this layer (used only with ``'leaky_relu'``).
         mode: ``'fan_in'`` (default) or ``'fan_out'``.

@@ -18,7 +18,7 @@ class Linear(Module):
     Every output unit sees every input feature: ``weight`` has shape
     ``(out_features, in_features)``, one row per output unit.
 
-    Arguments:
+    Args:
         in_features: size of each input sample.
         out_features: size of each output sample.
         bias: learn an additive bias (default ``True``).
@@ -29,7 +29,8 @@ class Linear(Module):
     Initialization (torch's): ``weight`` and ``bias`` ~ $U(-1/\sqrt{in}, 1/\sqrt{in})$,
     which is ``kaiming_uniform_(weight, a=sqrt(5))``.
 
-    Shapes: input ``(*, in_features)``, output ``(*, out_features)``.
+    Shape:
+        input ``(*, in_features)``, output ``(*, out_features)``.
 
     PyTorch equivalent: ``torch.nn.Linear``; ``state_dict`` keys ``weight``, ``bias``.
     """

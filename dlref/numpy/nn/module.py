@@ -22,7 +22,8 @@ class Parameter:
         grad: the accumulated gradient (same shape and dtype as ``data``), or ``None``
             before the first backward pass and after ``zero_grad()``.
 
-    PyTorch equivalent: ``torch.nn.Parameter``. Difference: a NumPy array has no
+    PyTorch equivalent: ``torch.nn.Parameter``.
+    Differences from PyTorch: a NumPy array has no
     autograd, so ``grad`` is filled by the owning module's ``backward``.
     """
 

@@ -20,7 +20,7 @@ class MaxPool2d(Module):
 
     $$y_{n,c,o_h,o_w} = \max_{i,j}\ x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
 
-    Arguments:
+    Args:
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows; default ``kernel_size``.
         padding: implicit $-\infty$ padding, at most ``kernel_size // 2``.
@@ -28,8 +28,9 @@ class MaxPool2d(Module):
         return_indices: ``forward`` also returns the flat index of each maximum.
         ceil_mode: round the output size up instead of down.
 
-    Shapes: input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
-    $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
+        $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and ``repr``).
     ``backward`` takes the gradient of the pooled output only (not of the indices).
@@ -71,7 +72,7 @@ class AvgPool2d(Module):
 
     $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i,j} x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
 
-    Arguments:
+    Args:
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows; default ``kernel_size``.
         padding: implicit zero padding, at most ``kernel_size // 2``.
@@ -79,8 +80,9 @@ class AvgPool2d(Module):
         count_include_pad: count padding zeros in the divisor $D$ (default ``True``).
         divisor_override: a fixed divisor $D$, or ``None``.
 
-    Shapes: input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
-    $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
+        $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and ``repr``).
     """
@@ -122,11 +124,12 @@ class AdaptiveAvgPool2d(Module):
     the input's height and width, the usual bridge from the last convolution to the
     classifier.
 
-    Arguments:
+    Args:
         output_size: ``H_out = W_out``, or ``(H_out, W_out)`` where ``None`` keeps that
             input dimension.
 
-    Shapes: input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
 
     PyTorch equivalent: ``torch.nn.AdaptiveAvgPool2d``.
     """

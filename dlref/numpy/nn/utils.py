@@ -81,7 +81,7 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     With $p = \infty$, $\|g\|_\infty = \max_j |g_j|$. Every gradient is scaled
     by the same $c \le 1$, so the direction of $g$ is kept.
 
-    Arguments:
+    Args:
         parameters: a `Parameter` or an iterable of them (e.g. ``model.parameters()``).
             Parameters whose ``grad`` is ``None`` are skipped.
         max_norm: the largest allowed total norm, a number $\ge 0$ (``inf`` clips
@@ -158,7 +158,7 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
     Each entry is cut on its own, so unlike `clip_grad_norm_` the direction of the
     gradient changes whenever some entries are cut and others are not.
 
-    Arguments:
+    Args:
         parameters: a `Parameter` or an iterable of them; those whose ``grad`` is ``None``
             are skipped.
         clip_value: the largest allowed absolute value, a number $\ge 0$.

@@ -38,7 +38,8 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
     r"""Logistic sigmoid $1/(1+e^{-x})$, stable: $z = e^{-|x|}$, then
     $1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
 
-    PyTorch equivalent: ``torch.sigmoid``. Difference: integer tensors are rejected.
+    PyTorch equivalent: ``torch.sigmoid``.
+    Differences from PyTorch: integer tensors are rejected.
     """
     _check_tensor("input", input)
     x = input
@@ -51,7 +52,8 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
 def tanh(input: torch.Tensor) -> torch.Tensor:
     r"""Hyperbolic tangent from $z = e^{-2|x|}$: $\tanh x = \operatorname{sign}(x)\,(1 - z)/(1 + z)$.
 
-    PyTorch equivalent: ``torch.tanh``. Difference: integer tensors are rejected.
+    PyTorch equivalent: ``torch.tanh``.
+    Differences from PyTorch: integer tensors are rejected.
     """
     _check_tensor("input", input)
     x = input
@@ -131,7 +133,8 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     The shift $m$ is detached: softmax does not change when a constant is subtracted,
     so $m$ carries no gradient, and autograd need not differentiate through ``max``.
 
-    PyTorch equivalent: ``torch.nn.functional.softmax``. Differences: ``dim`` defaults to
+    PyTorch equivalent: ``torch.nn.functional.softmax``.
+    Differences from PyTorch: ``dim`` defaults to
     ``-1`` (torch's implicit choice is deprecated); a ``dim`` out of range raises
     ``ValueError`` (torch: ``IndexError``).
     """

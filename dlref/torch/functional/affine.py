@@ -10,14 +10,14 @@ from dlref._geometry import check_linear
 def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     r"""Affine map $y = x W^\top + b$, written with ``matmul``.
 
-    Shapes:
-        input ``(*, in_features)``, weight ``(out_features, in_features)``,
-        bias ``(out_features,)``, output ``(*, out_features)``.
-
-    Arguments:
+    Args:
         input: floating-point tensor whose last dimension is ``in_features``.
         weight: ``(out_features, in_features)``, one row per output unit.
         bias: ``(out_features,)`` or ``None``.
+
+    Shape:
+        input ``(*, in_features)``, weight ``(out_features, in_features)``,
+        bias ``(out_features,)``, output ``(*, out_features)``.
 
     Returns:
         ``input @ weight.T + bias``, shape ``(*, out_features)``.

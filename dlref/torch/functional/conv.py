@@ -31,12 +31,7 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     column: the order of the flattened weight), and the convolution is the product of the
     flattened kernels with those columns, one per sample and group.
 
-    Shapes:
-        input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; weight ``(C_out, C_in / groups, kH, kW)``;
-        bias ``(C_out,)``; output ``(N, C_out, H_out, W_out)`` with
-        $H_\text{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
-
-    Arguments:
+    Args:
         input: floating-point images.
         weight: the kernels, same dtype as ``input``.
         bias: one value per output channel, or ``None``.
@@ -45,10 +40,16 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
         dilation: an int or ``(d_H, d_W)``, >= 1.
         groups: independent channel groups; ``C_in`` and ``C_out`` divisible by it.
 
+    Shape:
+        input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; weight ``(C_out, C_in / groups, kH, kW)``;
+        bias ``(C_out,)``; output ``(N, C_out, H_out, W_out)`` with
+        $H_\text{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
+
     Returns:
         ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)`` for an unbatched input).
 
-    PyTorch equivalent: ``torch.nn.functional.conv2d`` (not called here). Differences:
+    PyTorch equivalent: ``torch.nn.functional.conv2d`` (not called here).
+    Differences from PyTorch:
     argument errors are ``ValueError``/``TypeError`` naming the argument (torch raises
     ``RuntimeError``); memory: the unfolded columns hold $k_H k_W$ copies of the input,
     which torch's direct kernels avoid.

@@ -56,12 +56,7 @@ def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilatio
     whole gradient $\partial L/\partial y_o$ to that one element, as torch's kernel does
     (``amax`` would split it evenly among tied elements).
 
-    Shapes:
-        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
-        ``(C, H_out, W_out)``) with $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$,
-        and the same for $W$.
-
-    Arguments:
+    Args:
         input: floating-point tensor.
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows, an int or a pair; default ``kernel_size``.
@@ -70,6 +65,11 @@ def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilatio
         ceil_mode: round the output size up instead of down (a last window must start
             inside the input or the left padding).
         return_indices: also return where each maximum came from.
+
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``) with $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$,
+        and the same for $W$.
 
     Returns:
         The pooled tensor (dtype of ``input``); with ``return_indices=True`` the tuple
@@ -132,11 +132,7 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
     input; else the number inside the input itself. Autograd spreads $\partial L/\partial
     y_o / D_o$ over window $o$, adding where windows overlap.
 
-    Shapes:
-        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
-        ``(C, H_out, W_out)``), $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
-
-    Arguments:
+    Args:
         input: floating-point tensor.
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows, an int or a pair; default ``kernel_size``.
@@ -145,10 +141,15 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
         count_include_pad: count the padding zeros in the divisor (default ``True``).
         divisor_override: a fixed divisor for every window, or ``None``.
 
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``), $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
+
     Returns:
         The pooled tensor, dtype of ``input``.
 
-    PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (not called here). Difference:
+    PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (not called here).
+    Differences from PyTorch:
     argument errors are ``ValueError``/``TypeError`` naming the argument.
     """
     _check_tensor(input)
@@ -176,14 +177,14 @@ def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
     window $o$ (the same matrices as the NumPy version). ``output_size=1`` is global
     average pooling: one mean per channel.
 
-    Shapes:
-        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
-        ``(C, H_out, W_out)``).
-
-    Arguments:
+    Args:
         input: floating-point tensor.
         output_size: ``H_out = W_out``, or a pair ``(H_out, W_out)`` where ``None`` keeps
             that input dimension.
+
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` (or
+        ``(C, H_out, W_out)``).
 
     Returns:
         The pooled tensor, dtype of ``input``.

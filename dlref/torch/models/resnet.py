@@ -100,10 +100,7 @@ class BasicBlock(nn.Module):
     shape changes. $\mathcal F$ is nonlinear (a ReLU between the convolutions) and has no
     bias in its convolutions: each BN's shift plays that role.
 
-    Shapes: input ``(N, inplanes, H, W)``; output ``(N, planes, H', W')`` with
-    $H' = \lfloor (H - 1)/\text{stride} \rfloor + 1$ (the same for $W'$).
-
-    Arguments:
+    Args:
         inplanes: channels of the input.
         planes: channels of the output (``expansion = 1``).
         stride: stride of the first 3x3 convolution (2 halves H and W).
@@ -114,6 +111,10 @@ class BasicBlock(nn.Module):
         dilation: dilation of the 3x3 convolutions (padding follows it); must be 1, as in torchvision.
         norm_layer: the normalization class, called as ``norm_layer(channels)`` (default ``torch.nn.BatchNorm2d``).
         conv_layer: the convolution class (default ``torch.nn.Conv2d``; ``dlref.torch.nn.Conv2d`` works).
+
+    Shape:
+        input ``(N, inplanes, H, W)``; output ``(N, planes, H', W')`` with
+        $H' = \lfloor (H - 1)/\text{stride} \rfloor + 1$ (the same for $W'$).
 
     PyTorch equivalent: ``torchvision.models.resnet.BasicBlock`` (same submodule names:
     ``conv1, bn1, relu, conv2, bn2, downsample``).
@@ -183,10 +184,7 @@ class Bottleneck(nn.Module):
     convolution ("ResNet V1.5", torchvision's choice; the original paper put it on the first
     1x1, which skips three quarters of the input positions).
 
-    Shapes: input ``(N, inplanes, H, W)``; output ``(N, 4 * planes, H', W')``,
-    $H' = \lfloor (H - 1)/\text{stride} \rfloor + 1$.
-
-    Arguments:
+    Args:
         inplanes: channels of the input.
         planes: the stage's base width; the output has ``planes * expansion`` (= 4 planes) channels.
         stride: stride of the 3x3 convolution.
@@ -198,6 +196,10 @@ class Bottleneck(nn.Module):
         dilation: dilation (and padding) of the 3x3 convolution.
         norm_layer: normalization class, ``norm_layer(channels)`` (default ``torch.nn.BatchNorm2d``).
         conv_layer: convolution class (default ``torch.nn.Conv2d``).
+
+    Shape:
+        input ``(N, inplanes, H, W)``; output ``(N, 4 * planes, H', W')``,
+        $H' = \lfloor (H - 1)/\text{stride} \rfloor + 1$.
 
     PyTorch equivalent: ``torchvision.models.resnet.Bottleneck`` (submodules ``conv1, bn1,
     conv2, bn2, conv3, bn3, relu, downsample``).
@@ -261,9 +263,7 @@ class PreActBlock(nn.Module):
     these blocks needs a final BN-ReLU after its last block (`ResNet` and `DigitsResNet`
     add one, ``final_bn``).
 
-    Shapes: input ``(N, inplanes, H, W)``; output ``(N, planes, H', W')``.
-
-    Arguments:
+    Args:
         inplanes: channels of the input (the channels ``bn1`` normalizes).
         planes: channels of the output.
         stride: stride of the first 3x3 convolution.
@@ -274,6 +274,9 @@ class PreActBlock(nn.Module):
         dilation: must be 1.
         norm_layer: normalization class (default ``torch.nn.BatchNorm2d``).
         conv_layer: convolution class (default ``torch.nn.Conv2d``).
+
+    Shape:
+        input ``(N, inplanes, H, W)``; output ``(N, planes, H', W')``.
 
     PyTorch equivalent: none in torch or torchvision; submodules ``bn1, relu, conv1, bn2,
     conv2, downsample``.
@@ -328,7 +331,7 @@ class PlainBlock(nn.Module):
     and parameters (less the projection shortcuts), nothing added. It is the control
     experiment for the degradation problem.
 
-    Arguments:
+    Args:
         inplanes: channels of the input.
         planes: channels of the output.
         stride: stride of the first 3x3 convolution.
@@ -450,10 +453,7 @@ class ResNet(nn.Module):
     ``groups=32, width_per_group=4``, ResNeXt-50 32x4d (25,028,904). The name counts the
     weighted layers: $1 + (2 \text{ or } 3) \sum_i \text{layers}_i + 1$.
 
-    Shapes: input ``(N, 3, H, W)`` (any $H, W \ge 1$; 224 is the ImageNet size); output
-    ``(N, num_classes)``.
-
-    Arguments:
+    Args:
         block: the block class: `BasicBlock`, `Bottleneck`, `PreActBlock` (adds ``final_bn``,
             a BN-ReLU after ``layer4``) or `PlainBlock` (no shortcuts).
         layers: four ints, the number of blocks in each stage.
@@ -466,6 +466,10 @@ class ResNet(nn.Module):
             dilate the 3x3 convolutions instead of striding (for dense prediction).
         norm_layer: normalization class (default ``torch.nn.BatchNorm2d``).
         conv_layer: convolution class (default ``torch.nn.Conv2d``).
+
+    Shape:
+        input ``(N, 3, H, W)`` (any $H, W \ge 1$; 224 is the ImageNet size); output
+        ``(N, num_classes)``.
 
     Returns:
         ``forward(x)`` returns the logits, ``(N, num_classes)``.
@@ -569,9 +573,7 @@ class DigitsResNet(nn.Module):
     `BasicBlock` and ``layers = (n, n, n)`` it has $6n + 2$ weighted layers (ResNet-20 for
     $n = 3$). With `PlainBlock` it is the plain network of the same depth.
 
-    Shapes: input ``(N, in_channels, H, W)`` (8x8 for digits); output ``(N, num_classes)``.
-
-    Arguments:
+    Args:
         block: `BasicBlock`, `Bottleneck`, `PreActBlock` or `PlainBlock`.
         layers: blocks per stage (any number of stages).
         widths: base width of each stage (same length as ``layers``).
@@ -580,6 +582,9 @@ class DigitsResNet(nn.Module):
         zero_init_residual: start each block's residual branch at zero.
         norm_layer: normalization class (default ``torch.nn.BatchNorm2d``).
         conv_layer: convolution class (default ``torch.nn.Conv2d``).
+
+    Shape:
+        input ``(N, in_channels, H, W)`` (8x8 for digits); output ``(N, num_classes)``.
 
     PyTorch equivalent: none; module names follow `ResNet` (``conv1, bn1, relu, layer1, ...,
     avgpool, fc``) and the initialization is the same.

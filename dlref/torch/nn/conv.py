@@ -22,7 +22,7 @@ class Conv2d(nn.Module):
 
     with $\star$ the 2-D cross-correlation of `dlref.torch.functional.conv2d`.
 
-    Arguments:
+    Args:
         in_channels: channels of the input.
         out_channels: channels of the output (number of kernels).
         kernel_size: an int or ``(kH, kW)``.
@@ -40,11 +40,12 @@ class Conv2d(nn.Module):
     ``kaiming_uniform_(a=sqrt(5))``, i.e. $U(-1/\sqrt{\text{fan\_in}}, 1/\sqrt{\text{fan\_in}})$
     with $\text{fan\_in} = C_\text{in}/\text{groups} \cdot k_H k_W$, and ``bias`` from the same interval.
 
-    Shapes: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; output ``(N, C_out, H_out, W_out)``;
-    ``weight`` ``(C_out, C_in / groups, kH, kW)``; ``bias`` ``(C_out,)``.
+    Shape:
+        input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; output ``(N, C_out, H_out, W_out)``;
+        ``weight`` ``(C_out, C_in / groups, kH, kW)``; ``bias`` ``(C_out,)``.
 
     PyTorch equivalent: ``torch.nn.Conv2d``, same parameter names and ``state_dict`` keys.
-    Difference: argument errors are ``ValueError``/``TypeError`` naming the argument.
+    Differences from PyTorch: argument errors are ``ValueError``/``TypeError`` naming the argument.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,

@@ -17,7 +17,7 @@ class Linear(nn.Module):
     Every output unit sees every input feature: ``weight`` has shape
     ``(out_features, in_features)``, one row per output unit.
 
-    Arguments:
+    Args:
         in_features: size of each input sample.
         out_features: size of each output sample.
         bias: learn an additive bias (default ``True``).
@@ -29,7 +29,8 @@ class Linear(nn.Module):
     ``kaiming_uniform_(a=sqrt(5))``, i.e. $U(-1/\sqrt{in}, 1/\sqrt{in})$, and
     ``bias`` from the same interval.
 
-    Shapes: input ``(*, in_features)``, output ``(*, out_features)``.
+    Shape:
+        input ``(*, in_features)``, output ``(*, out_features)``.
 
     PyTorch equivalent: ``torch.nn.Linear``, same parameter names (``weight``, ``bias``)
     and ``state_dict`` keys. Difference: ``in_features`` and ``out_features`` must be at

@@ -19,7 +19,7 @@ class MaxPool2d(nn.Module):
 
     $$y_{n,c,o_h,o_w} = \max_{i,j}\ x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
 
-    Arguments:
+    Args:
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows; default ``kernel_size``.
         padding: implicit $-\infty$ padding, at most ``kernel_size // 2``.
@@ -27,11 +27,12 @@ class MaxPool2d(nn.Module):
         return_indices: ``forward`` also returns the flat index of each maximum.
         ceil_mode: round the output size up instead of down.
 
-    Shapes: input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
-    $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
+        $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and ``repr``).
-    Difference: bad arguments raise ``ValueError``/``TypeError`` in the constructor.
+    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
@@ -61,7 +62,7 @@ class AvgPool2d(nn.Module):
 
     $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i,j} x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
 
-    Arguments:
+    Args:
         kernel_size: window size, an int or ``(kH, kW)``.
         stride: step between windows; default ``kernel_size``.
         padding: implicit zero padding, at most ``kernel_size // 2``.
@@ -69,11 +70,12 @@ class AvgPool2d(nn.Module):
         count_include_pad: count padding zeros in the divisor $D$ (default ``True``).
         divisor_override: a fixed divisor $D$, or ``None``.
 
-    Shapes: input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
-    $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
+        $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and ``repr``).
-    Difference: bad arguments raise ``ValueError``/``TypeError`` in the constructor.
+    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -104,11 +106,12 @@ class AdaptiveAvgPool2d(nn.Module):
     ``AdaptiveAvgPool2d(1)`` is global average pooling: one mean per channel, whatever the
     input's height and width.
 
-    Arguments:
+    Args:
         output_size: ``H_out = W_out``, or ``(H_out, W_out)`` where ``None`` keeps that
             input dimension.
 
-    Shapes: input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
 
     PyTorch equivalent: ``torch.nn.AdaptiveAvgPool2d`` (same constructor and ``repr``).
     """

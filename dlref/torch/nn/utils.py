@@ -67,7 +67,7 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
         c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
         g_i \leftarrow c\, g_i
 
-    Arguments:
+    Args:
         parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``);
             those whose ``grad`` is ``None`` are skipped.
         max_norm: the largest allowed total norm, $\ge 0$.
@@ -120,7 +120,7 @@ def clip_grad_value_(parameters: torch.Tensor | Iterable[torch.Tensor], clip_val
 
     $$g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)$$
 
-    Arguments:
+    Args:
         parameters: a tensor or an iterable of tensors; those without ``grad`` are skipped.
         clip_value: the largest allowed absolute value, $\ge 0$.
         foreach: accepted for compatibility; ignored.
