@@ -82,7 +82,7 @@ class StandardScaler:
         n_samples_seen_: $n$.
         n_features_in_: the number of features.
 
-    scikit-learn equivalent: ``sklearn.preprocessing.StandardScaler``. Differences: no
+    scikit-learn equivalent: ``sklearn.preprocessing.StandardScaler``. Differences from scikit-learn: no
     ``copy``, ``partial_fit`` or sample weights; NaN or infinite inputs raise ``ValueError``
     (scikit-learn skips NaN in ``fit``); ``mean_`` and ``var_`` are kept when
     ``with_mean=False`` / ``with_std=False``.
@@ -173,7 +173,7 @@ class MinMaxScaler:
         n_samples_seen_: $n$.
         n_features_in_: the number of features.
 
-    scikit-learn equivalent: ``sklearn.preprocessing.MinMaxScaler``. Differences: no ``copy``
+    scikit-learn equivalent: ``sklearn.preprocessing.MinMaxScaler``. Differences from scikit-learn: no ``copy``
     or ``partial_fit``; NaN or infinite inputs raise ``ValueError``.
     """
 
@@ -304,7 +304,7 @@ def one_hot(labels, num_classes: int = -1) -> np.ndarray:
     Returns:
         The int64 array of shape ``(*labels.shape, C)``.
 
-    PyTorch equivalent: ``torch.nn.functional.one_hot(labels, num_classes)``. Differences:
+    PyTorch equivalent: ``torch.nn.functional.one_hot(labels, num_classes)``. Differences from PyTorch:
     any integer dtype is accepted (torch wants int64), and errors are ``TypeError`` /
     ``ValueError`` naming the argument (torch raises ``RuntimeError``).
     """

@@ -157,7 +157,7 @@ def train_test_split(*arrays, test_size=None, train_size=None, random_state=None
 
     scikit-learn equivalent: ``sklearn.model_selection.train_test_split`` (same sizes and
     per-class counts; the shuffled order differs, as the random generators differ).
-    Differences: a ``numpy.random.Generator`` replaces ``RandomState``; lists come back
+    Differences from scikit-learn: a ``numpy.random.Generator`` replaces ``RandomState``; lists come back
     as NumPy arrays.
     """
     if not arrays:

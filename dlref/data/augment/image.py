@@ -215,7 +215,7 @@ def rotate(x: np.ndarray, angle, *, interpolation: str = "bilinear", fill: float
         The rotated array, ``x``'s shape and dtype.
 
     torchvision equivalent: ``v2.functional.rotate(x, angle, interpolation, expand=False,
-    fill=fill)``. Differences: no ``expand`` or ``center``; the values can differ slightly
+    fill=fill)``. Differences from torchvision: no ``expand`` or ``center``; the values can differ slightly
     at the borders (torchvision samples with ``align_corners=False``).
     """
     x = _image("x", x, floating=True)

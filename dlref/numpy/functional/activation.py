@@ -150,6 +150,9 @@ def relu(input: np.ndarray) -> np.ndarray:
     Args:
         input: floating-point array, any shape.
 
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
     Returns:
         Array of the shape and dtype of ``input``. NaN stays NaN, as in torch.
 
@@ -183,6 +186,9 @@ def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     Args:
         input: floating-point array, any shape.
         negative_slope: $a$, default 0.01 (torch's).
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
 
     Returns:
         Array of the shape and dtype of ``input``.
@@ -224,6 +230,9 @@ def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
         input: floating-point array, any shape.
         alpha: $\alpha$, default 1.0. Any real number, as in torch's out-of-place ELU.
 
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
     Returns:
         Array of the shape and dtype of ``input``.
 
@@ -262,6 +271,9 @@ def silu(input: np.ndarray) -> np.ndarray:
 
     Args:
         input: floating-point array, any shape.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
 
     Returns:
         Array of the shape and dtype of ``input``; minimum about $-0.278$ at
@@ -311,6 +323,9 @@ def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
     Args:
         input: floating-point array, any shape.
         approximate: ``'none'`` (default) or ``'tanh'``, as in torch.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
 
     Returns:
         Array of the shape and dtype of ``input``.
@@ -446,6 +461,9 @@ def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     Args:
         input: floating-point array (logits).
         dim: the dimension to normalise over, default ``-1``.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
 
     Returns:
         Log-probabilities (all $\le 0$), the shape and dtype of ``input``.

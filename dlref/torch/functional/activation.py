@@ -38,6 +38,9 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
     r"""Logistic sigmoid $1/(1+e^{-x})$, stable: $z = e^{-|x|}$, then
     $1/(1+z)$ for $x \ge 0$ and $z/(1+z)$ for $x < 0$.
 
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
     PyTorch equivalent: ``torch.sigmoid``.
     Differences from PyTorch: integer tensors are rejected.
     """
@@ -51,6 +54,9 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
 
 def tanh(input: torch.Tensor) -> torch.Tensor:
     r"""Hyperbolic tangent from $z = e^{-2|x|}$: $\tanh x = \operatorname{sign}(x)\,(1 - z)/(1 + z)$.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
 
     PyTorch equivalent: ``torch.tanh``.
     Differences from PyTorch: integer tensors are rejected.
@@ -67,6 +73,9 @@ def relu(input: torch.Tensor) -> torch.Tensor:
     r"""$\max(0, x)$, written as ``where(x <= 0, 0, x)``: NaN stays NaN and the
     gradient at 0 is 0, both as in torch.
 
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
     PyTorch equivalent: ``torch.nn.functional.relu`` (no ``inplace``; see the module).
     """
     _check_tensor("input", input)
@@ -77,6 +86,9 @@ def relu(input: torch.Tensor) -> torch.Tensor:
 
 def leaky_relu(input: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
     r"""$x$ for $x > 0$, ``negative_slope`` $\cdot x$ otherwise (deterministic).
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
 
     PyTorch equivalent: ``torch.nn.functional.leaky_relu`` (no ``inplace``).
     """
@@ -91,6 +103,9 @@ def elu(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
     r"""$x$ for $x > 0$, $\alpha(e^x - 1)$ otherwise, with ``expm1`` of
     $\min(x, 0)$ so that no exponential overflows (gradient $\alpha$ at 0, as torch).
 
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
     PyTorch equivalent: ``torch.nn.functional.elu`` (no ``inplace``).
     """
     _check_tensor("input", input)
@@ -103,6 +118,9 @@ def elu(input: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
 def silu(input: torch.Tensor) -> torch.Tensor:
     r"""$x\,\sigma(x)$ with the stable `sigmoid` above.
 
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
     PyTorch equivalent: ``torch.nn.functional.silu`` (no ``inplace``).
     """
     _check_tensor("input", input)
@@ -112,6 +130,9 @@ def silu(input: torch.Tensor) -> torch.Tensor:
 def gelu(input: torch.Tensor, approximate: str = "none") -> torch.Tensor:
     r"""$x\,\Phi(x)$; exact with $\Phi(x) = \tfrac12\operatorname{erfc}(-x/\sqrt2)$, or
     the tanh approximation $\tfrac12 x(1 + \tanh(\sqrt{2/\pi}(x + 0.044715x^3)))$.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
 
     PyTorch equivalent: ``torch.nn.functional.gelu``.
     """
@@ -133,6 +154,9 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     The shift $m$ is detached: softmax does not change when a constant is subtracted,
     so $m$ carries no gradient, and autograd need not differentiate through ``max``.
 
+    Shape:
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+
     PyTorch equivalent: ``torch.nn.functional.softmax``.
     Differences from PyTorch: ``dim`` defaults to
     ``-1`` (torch's implicit choice is deprecated); a ``dim`` out of range raises
@@ -151,6 +175,9 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
 def log_softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     r"""$(x_i - m) - \log\sum_j e^{x_j - m}$ along ``dim`` (log-sum-exp), $m$ the maximum.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
 
     PyTorch equivalent: ``torch.nn.functional.log_softmax``; differences as for `softmax`.
     """

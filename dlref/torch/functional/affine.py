@@ -23,7 +23,9 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
         ``input @ weight.T + bias``, shape ``(*, out_features)``.
 
     PyTorch equivalent: ``torch.nn.functional.linear`` (not called here: the tests compare
-    against it). Difference: ``weight`` must be 2-D and ``bias`` 1-D; torch also accepts a
+    against it).
+
+    Differences from PyTorch: ``weight`` must be 2-D and ``bias`` 1-D; torch also accepts a
     1-D ``weight`` (one output unit, dimension dropped) and a 0-D ``bias``.
     """
     check_linear(input, weight, bias)

@@ -190,7 +190,9 @@ def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
         The pooled tensor, dtype of ``input``.
 
     PyTorch equivalent: ``torch.nn.functional.adaptive_avg_pool2d`` (same windows; not
-    called here). Differences: argument errors are ``ValueError``/``TypeError``; the mean
+    called here).
+
+    Differences from PyTorch: argument errors are ``ValueError``/``TypeError``; the mean
     is a product with $1/\text{length}$ rather than a sum divided by the length, so float32
     results can differ from torch's in the last bit.
     """

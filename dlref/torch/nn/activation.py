@@ -14,21 +14,39 @@ from dlref.torch.functional import activation as F
 
 
 class Sigmoid(torch.nn.Module):
-    """Stable logistic sigmoid, elementwise. PyTorch equivalent: ``torch.nn.Sigmoid``."""
+    """Stable logistic sigmoid, elementwise.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.Sigmoid``.
+    """
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(torch.nn.Module):
-    """Hyperbolic tangent from exponentials, elementwise. PyTorch equivalent: ``torch.nn.Tanh``."""
+    """Hyperbolic tangent from exponentials, elementwise.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.Tanh``.
+    """
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return F.tanh(input)
 
 
 class ReLU(torch.nn.Module):
-    """max(0, x), elementwise. PyTorch equivalent: ``torch.nn.ReLU`` (``inplace`` accepted, out of place)."""
+    """max(0, x), elementwise.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.ReLU`` (``inplace`` accepted, out of place).
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -43,9 +61,14 @@ class ReLU(torch.nn.Module):
 
 
 class LeakyReLU(torch.nn.Module):
-    """x for x > 0, negative_slope * x otherwise. PyTorch equivalent: ``torch.nn.LeakyReLU``.
+    """x for x > 0, negative_slope * x otherwise.
 
-    ``inplace=True`` with a negative ``negative_slope`` is rejected (torch cannot
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.LeakyReLU``.
+
+    Differences from PyTorch: ``inplace=True`` with a negative ``negative_slope`` is rejected (torch cannot
     backpropagate through that combination).
     """
 
@@ -70,9 +93,14 @@ class LeakyReLU(torch.nn.Module):
 
 
 class ELU(torch.nn.Module):
-    """x for x > 0, alpha (e^x - 1) otherwise. PyTorch equivalent: ``torch.nn.ELU``.
+    """x for x > 0, alpha (e^x - 1) otherwise.
 
-    ``inplace=True`` with a negative ``alpha`` is rejected (torch cannot backpropagate
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.ELU``.
+
+    Differences from PyTorch: ``inplace=True`` with a negative ``alpha`` is rejected (torch cannot backpropagate
     through that combination).
     """
 
@@ -97,7 +125,13 @@ class ELU(torch.nn.Module):
 
 
 class SiLU(torch.nn.Module):
-    """x sigma(x), elementwise. PyTorch equivalent: ``torch.nn.SiLU`` (``inplace`` accepted, out of place)."""
+    """x sigma(x), elementwise.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.SiLU`` (``inplace`` accepted, out of place).
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -112,7 +146,13 @@ class SiLU(torch.nn.Module):
 
 
 class GELU(torch.nn.Module):
-    """x Phi(x), exact or with the tanh approximation. PyTorch equivalent: ``torch.nn.GELU``."""
+    """x Phi(x), exact or with the tanh approximation.
+
+    Shape:
+        input ``(*)``, any shape; output the same shape and dtype.
+
+    PyTorch equivalent: ``torch.nn.GELU``.
+    """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
@@ -127,7 +167,13 @@ class GELU(torch.nn.Module):
 
 
 class Softmax(torch.nn.Module):
-    """Softmax along ``dim`` (default -1). PyTorch equivalent: ``torch.nn.Softmax``."""
+    """Softmax along ``dim`` (default -1).
+
+    Shape:
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+
+    PyTorch equivalent: ``torch.nn.Softmax``.
+    """
 
     def __init__(self, dim: int = -1):
         super().__init__()
@@ -142,7 +188,13 @@ class Softmax(torch.nn.Module):
 
 
 class LogSoftmax(torch.nn.Module):
-    """Log-softmax along ``dim`` (default -1). PyTorch equivalent: ``torch.nn.LogSoftmax``."""
+    """Log-softmax along ``dim`` (default -1).
+
+    Shape:
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+
+    PyTorch equivalent: ``torch.nn.LogSoftmax``.
+    """
 
     def __init__(self, dim: int = -1):
         super().__init__()

@@ -33,7 +33,9 @@ class Linear(nn.Module):
         input ``(*, in_features)``, output ``(*, out_features)``.
 
     PyTorch equivalent: ``torch.nn.Linear``, same parameter names (``weight``, ``bias``)
-    and ``state_dict`` keys. Difference: ``in_features`` and ``out_features`` must be at
+    and ``state_dict`` keys.
+
+    Differences from PyTorch: ``in_features`` and ``out_features`` must be at
     least 1 (torch accepts 0).
     """
 
