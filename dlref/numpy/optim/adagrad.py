@@ -6,8 +6,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from dlref._checks import check_real
-from dlref.numpy.optim.optimizer import Optimizer, check_bool
+from dlref._optim_args import check_adagrad_group
+from dlref.numpy.optim.optimizer import Optimizer
 
 
 class Adagrad(Optimizer):
@@ -27,7 +27,7 @@ class Adagrad(Optimizer):
     Squares, square roots and divisions are element-wise. A coordinate that has seen large
     gradients takes small steps; since $s_t$ only grows, every step size shrinks for ever.
 
-    Arguments:
+    Args:
         params: `Parameter` objects or parameter-group dicts.
         lr: learning rate $\gamma \ge 0$. Default ``1e-2``.
         lr_decay: $\eta \ge 0$. Default 0.
@@ -64,12 +64,7 @@ class Adagrad(Optimizer):
                 self._init_state(p)
 
     def _check_group(self, group: dict) -> None:
-        check_real("lr", group["lr"], low=0.0)
-        check_real("lr_decay", group["lr_decay"], low=0.0)
-        check_real("weight_decay", group["weight_decay"], low=0.0)
-        check_real("initial_accumulator_value", group["initial_accumulator_value"], low=0.0)
-        check_real("eps", group["eps"], low=0.0)
-        check_bool("maximize", group["maximize"])
+        check_adagrad_group(group)
 
     def _init_state(self, p) -> dict:
         # s_0 = initial_accumulator_value (the constructor's, as in torch)

@@ -6,16 +6,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from dlref._checks import check_real
-from dlref.numpy.optim.optimizer import Optimizer, check_bool
-
-
-def _check_betas(betas) -> None:
-    """``betas`` must be a pair of numbers, each in [0, 1)."""
-    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, beta in enumerate(betas):
-        check_real(f"betas[{i}]", beta, low=0.0, high=1.0, high_inclusive=False)
+from dlref._optim_args import check_adam_group
+from dlref.numpy.optim.optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -47,7 +39,7 @@ class Adam(Optimizer):
     $\sqrt{\hat v}$ is large); AdamW (``decoupled_weight_decay=True``) shrinks the weights
     directly by the factor $1 - \gamma\lambda$, the same for every coordinate.
 
-    Arguments:
+    Args:
         params: `Parameter` objects or parameter-group dicts.
         lr: learning rate $\gamma \ge 0$. Default ``1e-3``.
         betas: $(\beta_1, \beta_2)$, each in $[0, 1)$. Default ``(0.9, 0.999)``.
@@ -83,13 +75,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict) -> None:
-        check_real("lr", group["lr"], low=0.0)
-        check_real("eps", group["eps"], low=0.0)
-        _check_betas(group["betas"])
-        check_real("weight_decay", group["weight_decay"], low=0.0)
-        check_bool("amsgrad", group["amsgrad"])
-        check_bool("maximize", group["maximize"])
-        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
+        check_adam_group(group)
 
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
@@ -149,7 +135,7 @@ class AdamW(Adam):
     decays at the same relative rate $\gamma\lambda$ per step, whatever its gradient history;
     with Adam's coupled L2 penalty, coordinates with large $\hat v_t$ are barely decayed.
 
-    Arguments:
+    Args:
         params: `Parameter` objects or parameter-group dicts.
         lr: learning rate $\gamma \ge 0$. Default ``1e-3``.
         betas: $(\beta_1, \beta_2)$, each in $[0, 1)$. Default ``(0.9, 0.999)``.

@@ -16,19 +16,13 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 
-from dlref._checks import check_positive_int, check_real
+from dlref._optim_args import (check_end_factor, check_eta_min, check_gamma, check_last_epoch,
+                               check_resumable, check_start_factor, check_step_size, check_T_max,
+                               check_total_iters)
 from dlref.numpy.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]
-
-
-def _check_last_epoch(last_epoch) -> None:
-    if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
-        raise TypeError(f"last_epoch must be an int, got {type(last_epoch).__name__}")
-    if last_epoch < -1:
-        raise ValueError(f"last_epoch must be >= -1 (-1 starts a new schedule), got {last_epoch}")
 
 
 class LRScheduler:
@@ -44,7 +38,7 @@ class LRScheduler:
     Subclasses implement ``get_lr()``: the new rate of each group, computed from
     ``last_epoch`` (already advanced), ``base_lrs`` and the groups' current ``"lr"``.
 
-    Arguments:
+    Args:
         optimizer: a ``dlref.numpy.optim`` optimizer.
         last_epoch: the index of the last epoch done; ``-1`` (default) starts a new
             schedule. A value $\ge 0$ resumes one, and then every group must already hold
@@ -69,15 +63,11 @@ class LRScheduler:
             raise TypeError(
                 f"optimizer must be a dlref.numpy.optim.Optimizer, got {type(optimizer).__name__}"
             )
-        _check_last_epoch(last_epoch)
-        for i, group in enumerate(optimizer.param_groups):
-            if last_epoch == -1:
+        check_last_epoch(last_epoch)
+        check_resumable(optimizer.param_groups, last_epoch)
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
-            elif "initial_lr" not in group:
-                raise ValueError(
-                    f"last_epoch={last_epoch} resumes a schedule, but optimizer.param_groups[{i}] has "
-                    "no 'initial_lr': load the optimizer's state_dict first, or pass last_epoch=-1"
-                )
         self.optimizer = optimizer
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
@@ -137,7 +127,7 @@ class StepLR(LRScheduler):
     ``step_size``. Computed recursively, as torch does: at every epoch $t > 0$ that is a
     multiple of $s$, the group's current rate is multiplied by $\gamma$.
 
-    Arguments:
+    Args:
         optimizer: a ``dlref.numpy.optim`` optimizer.
         step_size: the period $s$ of the decay, in epochs (an int >= 1).
         gamma: the factor $\gamma > 0$ (default 0.1).
@@ -150,8 +140,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        check_positive_int("step_size", step_size)
-        check_real("gamma", gamma, low=0.0, high=math.inf, low_inclusive=False, high_inclusive=False)
+        check_step_size(step_size)
+        check_gamma(gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -170,7 +160,7 @@ class ExponentialLR(LRScheduler):
 
     Computed recursively, as torch does: $\eta_t = \gamma\,\eta_{t-1}$ for $t \ge 1$.
 
-    Arguments:
+    Args:
         optimizer: a ``dlref.numpy.optim`` optimizer.
         gamma: the factor $\gamma > 0$ per epoch (0.95 halves the rate in about 14 epochs).
         last_epoch: the index of the last epoch done; -1 starts a new schedule.
@@ -181,7 +171,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
-        check_real("gamma", gamma, low=0.0, high=math.inf, low_inclusive=False, high_inclusive=False)
+        check_gamma(gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -210,7 +200,7 @@ class CosineAnnealingLR(LRScheduler):
     $\eta_{\min}$ carries no memory of $\eta_0$ and the step adds
     $\tfrac12(\eta_0 - \eta_{\min})(1 - \cos(\pi / T_{\max}))$ instead.
 
-    Arguments:
+    Args:
         optimizer: a ``dlref.numpy.optim`` optimizer.
         T_max: the number of epochs of the half cosine (an int >= 1).
         eta_min: the smallest rate $\eta_{\min} \ge 0$ (default 0).
@@ -227,8 +217,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
-        check_positive_int("T_max", T_max)
-        check_real("eta_min", eta_min, low=0.0, high=math.inf, high_inclusive=False)
+        check_T_max(T_max)
+        check_eta_min(eta_min)
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -262,7 +252,7 @@ class LinearLR(LRScheduler):
 
     the ratio of two consecutive factors.
 
-    Arguments:
+    Args:
         optimizer: a ``dlref.numpy.optim`` optimizer.
         start_factor: $f_s \in (0, 1]$, the factor at epoch 0 (default 1/3).
         end_factor: $f_e \in [0, 1]$, the factor from epoch ``total_iters`` on (default 1).
@@ -281,9 +271,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
                  total_iters: int = 5, last_epoch: int = -1):
-        check_real("start_factor", start_factor, low=0.0, high=1.0, low_inclusive=False)
-        check_real("end_factor", end_factor, low=0.0, high=1.0)
-        check_positive_int("total_iters", total_iters)
+        check_start_factor(start_factor)
+        check_end_factor(end_factor)
+        check_total_iters(total_iters)
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = total_iters

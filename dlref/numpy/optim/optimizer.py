@@ -17,12 +17,6 @@ def _as_numpy(value) -> np.ndarray:
     return np.array(value)
 
 
-def check_bool(name: str, value) -> None:
-    """Raise TypeError unless ``value`` is a bool (a flag such as ``nesterov`` or ``maximize``)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-
-
 class Optimizer:
     """Base class of ``dlref.numpy.optim`` optimizers, like ``torch.optim.Optimizer``.
 
@@ -36,7 +30,7 @@ class Optimizer:
     is out of range. It runs on the constructor's defaults (before anything else) and on
     every group added, so a group's own ``lr=-1`` is refused too.
 
-    Arguments:
+    Args:
         params: an iterable of `Parameter` (e.g. ``model.parameters()``), or of dicts that
             each define a parameter group (``{"params": [...], "lr": 0.1}``).
         defaults: the hyperparameters of groups that do not set them.

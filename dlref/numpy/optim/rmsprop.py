@@ -6,8 +6,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from dlref._checks import check_real
-from dlref.numpy.optim.optimizer import Optimizer, check_bool
+from dlref._optim_args import check_rmsprop_group
+from dlref.numpy.optim.optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
@@ -33,7 +33,7 @@ class RMSprop(Optimizer):
     a regularizer (weight decay is $\lambda$). Unlike Adam, $v_t$ is not bias-corrected, so
     the first steps are larger than $\gamma$ (about $\gamma/\sqrt{1-\alpha}$ at $t = 1$).
 
-    Arguments:
+    Args:
         params: `Parameter` objects or parameter-group dicts.
         lr: learning rate $\gamma \ge 0$. Default ``1e-2``.
         alpha: smoothing constant $\alpha \in [0, 1]$. Default 0.99.
@@ -72,13 +72,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict) -> None:
-        check_real("lr", group["lr"], low=0.0)
-        check_real("alpha", group["alpha"], low=0.0, high=1.0)
-        check_real("eps", group["eps"], low=0.0)
-        check_real("weight_decay", group["weight_decay"], low=0.0)
-        check_real("momentum", group["momentum"], low=0.0)
-        check_bool("centered", group["centered"])
-        check_bool("maximize", group["maximize"])
+        check_rmsprop_group(group)
 
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""

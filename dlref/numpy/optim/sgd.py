@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from dlref._checks import check_real
-from dlref.numpy.optim.optimizer import Optimizer, check_bool
+from dlref._optim_args import check_sgd_group
+from dlref.numpy.optim.optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -26,7 +26,7 @@ class SGD(Optimizer):
 
     With $\mu = 0$, $d_t = g_t$: plain gradient descent. ``maximize=True`` uses $-g_t$.
 
-    Arguments:
+    Args:
         params: `Parameter` objects (e.g. ``model.parameters()``) or parameter-group dicts.
         lr: learning rate $\gamma \ge 0$. Default ``1e-3`` (torch 2.x's default).
         momentum: momentum factor $\mu \ge 0$. Default 0 (no buffer is kept).
@@ -64,17 +64,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict) -> None:
-        check_real("lr", group["lr"], low=0.0)
-        check_real("momentum", group["momentum"], low=0.0)
-        check_real("dampening", group["dampening"])
-        check_real("weight_decay", group["weight_decay"], low=0.0)
-        check_bool("nesterov", group["nesterov"])
-        check_bool("maximize", group["maximize"])
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
-                "nesterov=True requires momentum > 0 and dampening = 0, "
-                f"got momentum={group['momentum']} and dampening={group['dampening']}"
-            )
+        check_sgd_group(group)
 
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""

@@ -1,8 +1,8 @@
-r"""Adam from tensor ops, as a ``torch.optim.Optimizer`` subclass.
+r"""Adam and AdamW from tensor ops, as ``torch.optim.Optimizer`` subclasses.
 
-Never calls ``torch.optim.Adam`` nor torch's functional ``adam`` helpers: the update is
-written out with tensor arithmetic (the tests compare against ``torch.optim.Adam`` and
-``torch.optim.AdamW``).
+Never calls ``torch.optim.Adam``/``AdamW`` nor torch's functional ``adam``/``adamw``
+helpers: the update is written out with tensor arithmetic (the tests compare against
+``torch.optim.Adam`` and ``torch.optim.AdamW``).
 """
 
 from __future__ import annotations
@@ -11,19 +11,11 @@ from typing import Callable, Iterable
 
 import torch
 
-from dlref._checks import check_real
-from dlref.torch.optim.sgd import check_bool
+from dlref._optim_args import check_adam_group
+from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
-def _check_betas(betas) -> None:
-    """``betas`` must be a pair of numbers, each in [0, 1)."""
-    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    for i, beta in enumerate(betas):
-        check_real(f"betas[{i}]", beta, low=0.0, high=1.0, high_inclusive=False)
-
-
-class Adam(torch.optim.Optimizer):
+class Adam(_CheckedOptimizer):
     r"""Adam (and, with ``decoupled_weight_decay=True``, AdamW), as ``torch.optim.Adam``.
 
     $$
@@ -40,7 +32,7 @@ class Adam(torch.optim.Optimizer):
 
     With ``amsgrad``, $v_t$ in the denominator is replaced by $\max_{s \le t} v_s$.
 
-    Arguments:
+    Args:
         params: tensors or parameter-group dicts.
         lr: $\gamma \ge 0$. Default ``1e-3``.
         betas: $(\beta_1, \beta_2)$ in $[0, 1)$. Default ``(0.9, 0.999)``.
@@ -64,23 +56,9 @@ class Adam(torch.optim.Optimizer):
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize,
                     "decoupled_weight_decay": decoupled_weight_decay}
-        self._check_group(defaults)
         super().__init__(params, defaults)
 
-    @staticmethod
-    def _check_group(group: dict) -> None:
-        check_real("lr", group["lr"], low=0.0)
-        check_real("eps", group["eps"], low=0.0)
-        _check_betas(group["betas"])
-        check_real("weight_decay", group["weight_decay"], low=0.0)
-        check_bool("amsgrad", group["amsgrad"])
-        check_bool("maximize", group["maximize"])
-        check_bool("decoupled_weight_decay", group["decoupled_weight_decay"])
-
-    def add_param_group(self, param_group: dict) -> None:
-        """As ``torch.optim.Optimizer.add_param_group``, after checking the group's hyperparameters."""
-        self._check_group({**self.defaults, **param_group})
-        super().add_param_group(param_group)
+    _check_group = staticmethod(check_adam_group)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
@@ -128,3 +106,49 @@ class Adam(torch.optim.Optimizer):
                 # theta_t = theta_{t-1} - lr / (1 - beta1^t) * m_t / (sqrt(v_hat_t) + eps)
                 theta.sub_((lr / c1) * (m / denom))
         return loss
+
+
+class AdamW(Adam):
+    r"""AdamW, as ``torch.optim.AdamW``: Adam with decoupled weight decay.
+
+    The update of `Adam` with ``decoupled_weight_decay=True``: every weight first shrinks
+    by the factor $1 - \gamma\lambda$, then takes the Adam step on the loss's gradient alone,
+
+    $$
+    \theta_{t-1} \leftarrow (1 - \gamma\lambda)\,\theta_{t-1}, \qquad
+    \theta_t = \theta_{t-1} - \gamma\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon},
+    $$
+
+    with $\hat m_t = m_t / (1 - \beta_1^t)$, $\hat v_t = v_t / (1 - \beta_2^t)$ (or its
+    running maximum with ``amsgrad``), and $m_t$, $v_t$ the moving averages of $g_t$ and $g_t^2$.
+
+    Args:
+        params: tensors or parameter-group dicts.
+        lr: $\gamma \ge 0$. Default ``1e-3``.
+        betas: $(\beta_1, \beta_2)$ in $[0, 1)$. Default ``(0.9, 0.999)``.
+        eps: $\epsilon \ge 0$. Default ``1e-8``.
+        weight_decay: $\lambda \ge 0$. Default ``1e-2`` (not 0, unlike `Adam`).
+        amsgrad: use the running maximum of $v_t$.
+        maximize: ascend instead of descend.
+
+    PyTorch equivalent: ``torch.optim.AdamW``, with Adam's state keys. As in torch, every
+    group keeps ``decoupled_weight_decay=True``, also after loading an ``Adam`` state dict.
+
+    Differences from PyTorch: as `Adam`.
+
+    References:
+        Loshchilov, I., Hutter, F. (2019). Decoupled Weight Decay Regularization. ICLR.
+        <https://arxiv.org/abs/1711.05101>.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
+
+    def __setstate__(self, state: dict) -> None:
+        # load_state_dict ends here, as in torch.optim.AdamW: the decay stays decoupled
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

@@ -10,16 +10,11 @@ from typing import Callable, Iterable
 
 import torch
 
-from dlref._checks import check_real
+from dlref._optim_args import check_sgd_group
+from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
-def check_bool(name: str, value) -> None:
-    """Raise TypeError unless ``value`` is a bool."""
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-
-
-class SGD(torch.optim.Optimizer):
+class SGD(_CheckedOptimizer):
     r"""Stochastic gradient descent with optional (Nesterov) momentum, as ``torch.optim.SGD``.
 
     $$
@@ -32,7 +27,7 @@ class SGD(torch.optim.Optimizer):
     \end{aligned}
     $$
 
-    Arguments:
+    Args:
         params: tensors (``model.parameters()``) or parameter-group dicts.
         lr: $\gamma \ge 0$. Default ``1e-3``.
         momentum: $\mu \ge 0$. Default 0.
@@ -52,27 +47,9 @@ class SGD(torch.optim.Optimizer):
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
-        self._check_group(defaults)
         super().__init__(params, defaults)
 
-    @staticmethod
-    def _check_group(group: dict) -> None:
-        check_real("lr", group["lr"], low=0.0)
-        check_real("momentum", group["momentum"], low=0.0)
-        check_real("dampening", group["dampening"])
-        check_real("weight_decay", group["weight_decay"], low=0.0)
-        check_bool("nesterov", group["nesterov"])
-        check_bool("maximize", group["maximize"])
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
-                "nesterov=True requires momentum > 0 and dampening = 0, "
-                f"got momentum={group['momentum']} and dampening={group['dampening']}"
-            )
-
-    def add_param_group(self, param_group: dict) -> None:
-        """As ``torch.optim.Optimizer.add_param_group``, after checking the group's hyperparameters."""
-        self._check_group({**self.defaults, **param_group})
-        super().add_param_group(param_group)
+    _check_group = staticmethod(check_sgd_group)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
