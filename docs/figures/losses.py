@@ -105,3 +105,37 @@ def fig_label_smoothing():
     ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def fig_hinge():
+    """Two classes, the target's lead g = x_y - x_other: hinge losses against cross-entropy, and their slopes."""
+    g = np.linspace(-3, 4, 701)
+    x = np.stack([g, np.zeros_like(g)], axis=1)       # (G, 2): the target class 0 leads by g
+    y = np.zeros(g.size, dtype=np.int64)
+    ones = np.ones(g.size)
+    C = 2
+    curves = [
+        ("cross-entropy  $\\log(1 + e^{-g})$", F.cross_entropy, F.cross_entropy_backward, {}),
+        ("hinge, $p = 1$  $\\max(0, 1 - g)$", F.multi_margin_loss, F.multi_margin_loss_backward, {"p": 1}),
+        ("squared hinge, $p = 2$  $\\max(0, 1 - g)^2$", F.multi_margin_loss, F.multi_margin_loss_backward, {"p": 2}),
+    ]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), sharex=True)
+    for label, loss, backward, kwargs in curves:
+        # multi_margin_loss divides by C, as torch does: multiply back to compare with cross-entropy
+        scale = C if loss is F.multi_margin_loss else 1
+        left.plot(g, scale * loss(x, y, reduction="none", **kwargs), lw=2, label=label)
+        # slope along g: d loss / d x_y
+        right.plot(g, scale * backward(ones, x, y, reduction="none", **kwargs)[:, 0], lw=2, label=label)
+    left.axvline(1.0, color="0.3", lw=1, ls="--")
+    left.annotate("margin met:\nloss and gradient\nexactly 0", (1.0, 1.6), xytext=(6, 0),
+                  textcoords="offset points", fontsize=9)
+    left.set_ylim(-0.2, 4.5)
+    left.set_title("Loss (two classes, margin 1)")
+    right.set_title("Gradient for the target's score $x_y$")
+    right.set_ylim(-4.2, 0.4)
+    _axes_lines((left, right))
+    for ax in (left, right):
+        ax.set_xlabel("the target's lead $g = x_y - x_{other}$")
+        ax.legend(loc="upper right" if ax is left else "lower right", fontsize=9)
+    fig.tight_layout()
+    return fig

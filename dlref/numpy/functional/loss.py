@@ -2,27 +2,30 @@
 
 Regression: ``mse_loss``, ``l1_loss``, ``huber_loss``. Classification:
 ``binary_cross_entropy`` (on probabilities), ``binary_cross_entropy_with_logits``
-(on logits, the stable one), ``cross_entropy`` (on logits) and ``nll_loss`` (on
-log-probabilities).
+(on logits, the stable one), ``cross_entropy`` (on logits), ``nll_loss`` (on
+log-probabilities) and ``multi_margin_loss`` (the multiclass hinge loss of SVMs).
+Distributions: ``kl_div`` (on log-probabilities).
 
 Every loss ``f(input, target, ..., reduction)`` has ``f_backward(grad_output, input,
 target, ...)`` with the same keywords, returning $\\partial L / \\partial\\,\\text{input}$
-(targets get no gradient here). ``grad_output`` is a scalar for ``reduction='mean'`` or
-``'sum'`` and an array of the unreduced loss's shape for ``reduction='none'``.
+(targets get no gradient here). ``grad_output`` is a float or a floating array: a scalar
+for a reduced loss and an array of the unreduced loss's shape for ``reduction='none'``;
+anything else (``None``, a list, an integer array, a wrong shape) raises.
 
 Rules shared by all of them: ``input`` and ``target`` are never broadcast against each
 other (a shape mismatch raises ``ValueError``); the result has ``input``'s dtype (a
-floating-point ``target`` of another precision is cast to it).
+floating-point ``target`` of another precision is cast to it). The argument checks live
+once, for both backends, in `dlref._loss_args`.
 """
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from dlref._checks import (check_class_targets, check_floating, check_real, check_reduction,
-                           check_same_shape, shape_of)
+from dlref._checks import check_real
+from dlref._loss_args import (check_binary, check_cross_entropy, check_grad_output, check_grad_output_type,
+                              check_kl_div, check_multi_margin, check_nll, check_pointwise,
+                              check_probabilities, is_probability_target, num_classes)
 
 # torch floors each log of binary_cross_entropy at -100, and its backward divides by
 # max(x (1 - x), 1e-12); both constants are torch's.
@@ -43,43 +46,21 @@ def _reduce(loss: np.ndarray, reduction: str):
     return loss.mean()
 
 
-def _grad_per_element(grad_output, loss_shape: tuple, reduction: str, dtype) -> np.ndarray:
+def _grad_per_element(grad_output, loss_shape: tuple, reduction: str, dtype, count: int | None = None) -> np.ndarray:
     r"""Upstream gradient for each unreduced loss element $\partial L / \partial \ell_i$.
 
-    mean: $g / n$; sum: $g$; none: ``grad_output`` itself (same shape as the loss).
+    mean: $g / n$ ($n$ the number of elements, or ``count`` where the mean divides by
+    something else); sum: $g$; none: ``grad_output`` itself (same shape as the loss).
+    ``grad_output`` is checked here: a float or floating array of the loss's shape.
     """
+    check_grad_output(grad_output, loss_shape, reduction)
     g = np.asarray(grad_output, dtype=dtype)
     if reduction == "none":
-        if g.shape != tuple(loss_shape):
-            raise ValueError(
-                f"grad_output must have the loss's shape {tuple(loss_shape)} for reduction='none', got {g.shape}"
-            )
         return g
-    if g.ndim != 0:
-        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape {g.shape}")
-    n = int(np.prod(loss_shape))
-    if reduction == "mean" and n > 0:
+    n = int(np.prod(loss_shape)) if count is None else count
+    if reduction in ("mean", "batchmean") and n > 0:
         g = g / n
     return np.broadcast_to(g, loss_shape)
-
-
-def _check_broadcasts_to(name: str, w, shape: tuple) -> None:
-    """Raise unless ``w`` (a weight) is a floating array that broadcasts to ``shape`` without enlarging it."""
-    check_floating(name, w)
-    try:
-        joint = np.broadcast_shapes(shape_of(w), tuple(shape))
-    except ValueError:
-        joint = None
-    if joint != tuple(shape):
-        raise ValueError(f"{name} of shape {shape_of(w)} must broadcast to the input's shape {tuple(shape)}")
-
-
-def _check_pointwise(input, target, reduction: str) -> None:
-    """Checks shared by the element-wise losses."""
-    check_floating("input", input)
-    check_floating("target", target)
-    check_same_shape("input", input, "target", target)
-    check_reduction(reduction)
 
 
 # -- regression -----------------------------------------------------------------------------
@@ -87,14 +68,14 @@ def _check_pointwise(input, target, reduction: str) -> None:
 def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     r"""Mean squared error, $\ell_i = (x_i - y_i)^2$.
 
-    Shapes:
-        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
-        ``reduction='none'``.
-
-    Arguments:
+    Args:
         input: predictions $x$, floating point.
         target: targets $y$, floating point, same shape as ``input``.
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    Shape:
+        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
 
     Returns:
         The loss, in ``input``'s dtype.
@@ -104,7 +85,7 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     Differences from PyTorch: a shape mismatch raises ``ValueError`` (torch broadcasts with a
     warning); an integer ``target`` raises ``TypeError``; the dtype is ``input``'s.
     """
-    _check_pointwise(input, target, reduction)
+    check_pointwise(input, target, reduction)
     y = target.astype(input.dtype, copy=False)
     # l_i = (x_i - y_i)^2
     loss = (input - y) ** 2
@@ -113,7 +94,8 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
 
 def mse_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
     r"""Gradient of ``mse_loss`` for ``input``: $\partial \ell_i/\partial x_i = 2 (x_i - y_i)$."""
-    _check_pointwise(input, target, reduction)
+    check_grad_output_type(grad_output)
+    check_pointwise(input, target, reduction)
     y = target.astype(input.dtype, copy=False)
     g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
     # dl_i/dx_i = 2 (x_i - y_i)
@@ -123,13 +105,17 @@ def mse_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduct
 def l1_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     r"""Mean absolute error, $\ell_i = |x_i - y_i|$.
 
-    Shapes, arguments and returns as ``mse_loss``.
+    Args and returns as ``mse_loss``.
+
+    Shape:
+        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.functional.l1_loss``.
 
     Differences from PyTorch: as ``mse_loss``.
     """
-    _check_pointwise(input, target, reduction)
+    check_pointwise(input, target, reduction)
     y = target.astype(input.dtype, copy=False)
     # l_i = |x_i - y_i|
     loss = np.abs(input - y)
@@ -138,7 +124,8 @@ def l1_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
 
 def l1_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
     r"""Gradient of ``l1_loss``: $\operatorname{sign}(x_i - y_i)$, 0 where $x_i = y_i$ (as torch)."""
-    _check_pointwise(input, target, reduction)
+    check_grad_output_type(grad_output)
+    check_pointwise(input, target, reduction)
     y = target.astype(input.dtype, copy=False)
     g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
     # dl_i/dx_i = sign(x_i - y_i)
@@ -154,13 +141,14 @@ def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", d
     \qquad d_i = x_i - y_i
     $$
 
-    Shapes as ``mse_loss``.
-
-    Arguments:
+    Args:
         input: predictions $x$, floating point.
         target: targets $y$, floating point, same shape as ``input``.
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
         delta: where the quadratic part turns linear, $\delta > 0$ (default 1).
+
+    Shape:
+        As ``mse_loss``.
 
     Returns:
         The loss, in ``input``'s dtype.
@@ -168,12 +156,12 @@ def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", d
     PyTorch equivalent: ``torch.nn.functional.huber_loss`` (with ``delta=1`` it equals
     ``smooth_l1_loss`` with ``beta=1``).
 
+    Differences from PyTorch: as ``mse_loss``.
+
     References: Huber, P. J. (1964). Robust Estimation of a Location Parameter.
     Annals of Mathematical Statistics 35(1). https://doi.org/10.1214/aoms/1177703732
-
-    Differences from PyTorch: as ``mse_loss``.
     """
-    _check_pointwise(input, target, reduction)
+    check_pointwise(input, target, reduction)
     check_real("delta", delta, 0.0, None, low_inclusive=False)
     y = target.astype(input.dtype, copy=False)
     d = input - y
@@ -186,7 +174,8 @@ def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", d
 def huber_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean",
                         delta: float = 1.0) -> np.ndarray:
     r"""Gradient of ``huber_loss``: $d_i$ clipped to $[-\delta, \delta]$."""
-    _check_pointwise(input, target, reduction)
+    check_grad_output_type(grad_output)
+    check_pointwise(input, target, reduction)
     check_real("delta", delta, 0.0, None, low_inclusive=False)
     y = target.astype(input.dtype, copy=False)
     g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
@@ -195,12 +184,6 @@ def huber_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, redu
 
 
 # -- binary classification --------------------------------------------------------------------
-
-def _check_bce(input, target, weight, reduction) -> None:
-    _check_pointwise(input, target, reduction)
-    if weight is not None:
-        _check_broadcasts_to("weight", weight, input.shape)
-
 
 def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
                          reduction: str = "mean"):
@@ -216,14 +199,14 @@ def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarr
     Prefer ``binary_cross_entropy_with_logits`` on the raw scores: a probability that
     has rounded to 0 or 1 has lost the information the loss needs.
 
-    Shapes:
-        input, target: the same shape ``(*)``; weight: broadcastable to ``(*)``.
-
-    Arguments:
+    Args:
         input: probabilities $x \in [0, 1]$.
         target: targets $y \in [0, 1]$ (soft labels allowed).
         weight: rescales each element's loss (default: none).
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    Shape:
+        input, target: the same shape ``(*)``; weight: broadcastable to ``(*)``.
 
     Returns:
         The loss, in ``input``'s dtype.
@@ -233,9 +216,8 @@ def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarr
     Differences from PyTorch: values outside $[0, 1]$ raise ``ValueError`` naming the
     argument (torch raises ``RuntimeError``); a shape mismatch raises ``ValueError``.
     """
-    _check_bce(input, target, weight, reduction)
-    _check_unit_interval("input", input)
-    _check_unit_interval("target", target)
+    check_binary(input, target, weight, reduction)
+    check_probabilities(input, target)
     x = input
     y = target.astype(x.dtype, copy=False)
     with np.errstate(divide="ignore"):  # log(0) = -inf is floored just below
@@ -261,9 +243,9 @@ def binary_cross_entropy_backward(grad_output, input: np.ndarray, target: np.nda
     $10^{-12}$ of 0 or 1 torch caps the denominator instead of differentiating the
     floored logs; this function returns what torch returns there.
     """
-    _check_bce(input, target, weight, reduction)
-    _check_unit_interval("input", input)
-    _check_unit_interval("target", target)
+    check_grad_output_type(grad_output)
+    check_binary(input, target, weight, reduction)
+    check_probabilities(input, target)
     x = input
     y = target.astype(x.dtype, copy=False)
     g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
@@ -272,17 +254,6 @@ def binary_cross_entropy_backward(grad_output, input: np.ndarray, target: np.nda
     if weight is not None:
         grad = grad * weight.astype(x.dtype, copy=False)
     return (g * grad).astype(x.dtype, copy=False)
-
-
-def _check_unit_interval(name: str, x) -> None:
-    if x.size and not (np.all(x >= 0) and np.all(x <= 1)):  # NaN fails too
-        raise ValueError(f"{name} must hold values in [0, 1], got values in [{np.min(x)}, {np.max(x)}]")
-
-
-def _check_bce_logits(input, target, weight, reduction, pos_weight) -> None:
-    _check_bce(input, target, weight, reduction)
-    if pos_weight is not None:
-        _check_broadcasts_to("pos_weight", pos_weight, input.shape)
 
 
 def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
@@ -308,17 +279,17 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
 
     $e^{-|x|} \le 1$ never overflows, and ``log1p`` keeps the tail accurate.
 
-    Shapes:
-        input, target: the same shape ``(*)``; weight and pos_weight: broadcastable to
-        ``(*)`` (pos_weight is usually ``(C,)``, one per class along the last dimension).
-
-    Arguments:
+    Args:
         input: logits $x$ (any real number).
         target: targets $y \in [0, 1]$.
         weight: rescales each element's loss (default: none).
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
         pos_weight: weight $p$ of the positive term, e.g. ``n_negative / n_positive``
             to balance classes (default: none, i.e. 1).
+
+    Shape:
+        input, target: the same shape ``(*)``; weight and pos_weight: broadcastable to
+        ``(*)`` (pos_weight is usually ``(C,)``, one per class along the last dimension).
 
     Returns:
         The loss, in ``input``'s dtype.
@@ -328,7 +299,7 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
     Differences from PyTorch: a shape mismatch raises ``ValueError``; targets are not
     range-checked (as in torch: soft targets outside [0, 1] are the caller's business).
     """
-    _check_bce_logits(input, target, weight, reduction, pos_weight)
+    check_binary(input, target, weight, reduction, pos_weight)
     x = input
     y = target.astype(x.dtype, copy=False)
     # log(1 + e^{-|x|}), the part of softplus that never overflows
@@ -359,7 +330,8 @@ def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, ta
 
     The sigmoid is evaluated stably: $e^{-|x|}$ again.
     """
-    _check_bce_logits(input, target, weight, reduction, pos_weight)
+    check_grad_output_type(grad_output)
+    check_binary(input, target, weight, reduction, pos_weight)
     x = input
     y = target.astype(x.dtype, copy=False)
     g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
@@ -402,48 +374,6 @@ def _log_softmax_last(z: np.ndarray) -> np.ndarray:
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
-def _check_class_input(input, weight, reduction: str, ignore_index) -> int:
-    """Checks shared by cross_entropy and nll_loss; returns the number of classes C."""
-    check_floating("input", input)
-    if input.ndim < 1:
-        raise ValueError(f"input must have shape (C,), (N, C) or (N, C, d1, ...), got shape {shape_of(input)}")
-    C = input.shape[1 if input.ndim > 1 else 0]
-    if C < 1:
-        raise ValueError(f"input must have at least one class along dimension {1 if input.ndim > 1 else 0}, "
-                         f"got shape {shape_of(input)}")
-    check_reduction(reduction)
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    if weight is not None:
-        check_floating("weight", weight)
-        if shape_of(weight) != (C,):
-            raise ValueError(f"weight must have shape (C,) = ({C},), one weight per class, got {shape_of(weight)}")
-    return C
-
-
-def _check_is_array(name: str, x) -> None:
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(x).__name__}")
-
-
-def _index_target_shape(input) -> tuple:
-    """The shape class indices must have: (N, d1, ...) for input (N, C, d1, ...); () for input (C,)."""
-    shape = shape_of(input)
-    return shape[:1] + shape[2:] if len(shape) > 1 else ()
-
-
-def _check_index_target(input, target, C: int, ignore_index: int, probabilities_allowed: bool) -> None:
-    expected = _index_target_shape(input)
-    if shape_of(target) != expected:
-        also = f" (class indices) or {shape_of(input)} (class probabilities)" if probabilities_allowed else \
-            " (class indices)"
-        raise ValueError(
-            f"target must have shape {expected}{also} for input of shape {shape_of(input)}, "
-            f"got {shape_of(target)}"
-        )
-    check_class_targets("target", target, C, ignore_index)
-
-
 def _target_distribution(input, target, weight, ignore_index: int, label_smoothing: float):
     r"""The weighted target distribution $q$ and the denominator of ``reduction='mean'``.
 
@@ -455,10 +385,10 @@ def _target_distribution(input, target, weight, ignore_index: int, label_smoothi
 
     Returns ``(q, denominator)`` with ``q`` of shape ``(N, d1, ..., C)`` (class last).
     """
-    C = input.shape[1 if input.ndim > 1 else 0]
+    C = num_classes(input)
     dtype = input.dtype
     w = np.ones(C, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
-    if shape_of(target) == shape_of(input):  # class probabilities
+    if is_probability_target(input, target):  # class probabilities
         t = _class_last(target.astype(dtype, copy=False))                   # (N, d1, ..., C)
         valid = np.ones(t.shape[:-1], dtype=bool)                           # (N, d1, ...)
         denominator = dtype.type(t[..., 0].size)
@@ -488,37 +418,15 @@ def _weighted_mean(loss: np.ndarray, denominator, reduction: str):
 
 
 def _grad_weighted_mean(grad_output, loss_shape: tuple, denominator, reduction: str, dtype) -> np.ndarray:
-    r"""Upstream $\partial L/\partial \ell_n$ when the mean divides by ``denominator``."""
+    r"""Upstream $\partial L/\partial \ell_n$ when the mean divides by ``denominator``; checks ``grad_output``."""
+    check_grad_output(grad_output, loss_shape, reduction)
     g = np.asarray(grad_output, dtype=dtype)
     if reduction == "none":
-        if g.shape != tuple(loss_shape):
-            raise ValueError(
-                f"grad_output must have the loss's shape {tuple(loss_shape)} for reduction='none', got {g.shape}"
-            )
         return g
-    if g.ndim != 0:
-        raise ValueError(f"grad_output must be a scalar for reduction={reduction!r}, got shape {g.shape}")
     if reduction == "mean":
         # torch's gradient is 0 when every target is ignored (the loss itself is NaN)
         g = g / denominator if denominator != 0 else np.zeros_like(g)
     return np.broadcast_to(g, loss_shape)
-
-
-def _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing) -> None:
-    C = _check_class_input(input, weight, reduction, ignore_index)
-    check_real("label_smoothing", label_smoothing, 0.0, 1.0)
-    _check_is_array("target", target)
-    if shape_of(target) == shape_of(input):
-        if not np.issubdtype(target.dtype, np.floating):
-            raise TypeError(
-                f"target has the shape of input {shape_of(input)}, so it is read as class probabilities "
-                f"and must be floating point, got dtype {target.dtype} (class indices have shape "
-                f"{_index_target_shape(input)})"
-            )
-        if ignore_index >= 0:
-            raise ValueError(f"ignore_index is not supported with class-probability targets, got {ignore_index}")
-    else:
-        _check_index_target(input, target, C, ignore_index, probabilities_allowed=True)
 
 
 def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
@@ -540,14 +448,7 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     positions (class indices; the plain count when ``weight`` is ``None``) or by the number
     of positions (probabilities), as torch does.
 
-    Shapes:
-        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` (classes on dimension 1);
-        target: class indices of shape ``()``, ``(N,)`` or ``(N, d1, ...)``, or class
-        probabilities of the same shape as ``input``; weight ``(C,)``.
-        Output: a scalar, or the target-index shape ``()`` / ``(N, d1, ...)`` with
-        ``reduction='none'``.
-
-    Arguments:
+    Args:
         input: unnormalized logits $z$.
         target: integer class indices in ``[0, C)`` (or ``ignore_index``), or floating
             probabilities with the shape of ``input``.
@@ -558,21 +459,28 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
         label_smoothing: $\varepsilon \in [0, 1]$, mixes the target with the uniform
             distribution (default 0).
 
+    Shape:
+        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)`` (classes on dimension 1);
+        target: class indices of shape ``()``, ``(N,)`` or ``(N, d1, ...)``, or class
+        probabilities of the same shape as ``input``; weight ``(C,)``.
+        Output: a scalar, or the target-index shape ``()`` / ``(N, d1, ...)`` with
+        ``reduction='none'``.
+
     Returns:
         The loss, in ``input``'s dtype. With ``reduction='mean'`` and every target
         ignored, NaN (0/0), as in torch.
 
     PyTorch equivalent: ``torch.nn.functional.cross_entropy``.
 
-    References: Szegedy, C. et al. (2016). Rethinking the Inception Architecture for
-    Computer Vision (label smoothing). CVPR. https://arxiv.org/abs/1512.00567
-
     Differences from PyTorch: class indices of any integer dtype are accepted (torch takes
     int64 and uint8 only); an out-of-range index or a target of the wrong shape raises
     ``ValueError`` naming ``target``; ``label_smoothing`` outside [0, 1] raises (torch
     ignores a negative value).
+
+    References: Szegedy, C. et al. (2016). Rethinking the Inception Architecture for
+    Computer Vision (label smoothing). CVPR. https://arxiv.org/abs/1512.00567
     """
-    _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
     log_p = _log_softmax_last(_class_last(input))   # (N, d1, ..., C)
     # l_n = -sum_c q_{n,c} log p_{n,c}               (N, d1, ...)
@@ -594,19 +502,14 @@ def cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray, w
 
     which is the familiar $p - \text{onehot}(y)$ without weights and smoothing.
     """
-    _check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    check_grad_output_type(grad_output)
+    check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
     p = np.exp(_log_softmax_last(_class_last(input)))              # (N, d1, ..., C)
     g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
     # dl_n/dz_{n,k} = p_{n,k} sum_c q_{n,c} - q_{n,k}                 (N, d1, ..., C)
     grad = p * q.sum(axis=-1, keepdims=True) - q
     return _class_back(g[..., None] * grad).astype(input.dtype, copy=False)  # (N, C, d1, ...)
-
-
-def _check_nll(input, target, weight, ignore_index, reduction) -> None:
-    C = _check_class_input(input, weight, reduction, ignore_index)
-    _check_is_array("target", target)
-    _check_index_target(input, target, C, ignore_index, probabilities_allowed=False)
 
 
 def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
@@ -621,16 +524,16 @@ def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = 
     ``nll_loss(log_softmax(z), y)`` equals ``cross_entropy(z, y)``. ``reduction='mean'``
     divides by $\sum_n w_{y_n}$ over non-ignored positions.
 
-    Shapes:
-        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target ``()``, ``(N,)`` or
-        ``(N, d1, ...)``; weight ``(C,)``.
-
-    Arguments:
+    Args:
         input: log-probabilities $x$.
         target: integer class indices in ``[0, C)`` (or ``ignore_index``).
         weight: a weight per class (default: all 1).
         ignore_index: positions whose target equals it are left out (default -100).
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
+
+    Shape:
+        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target ``()``, ``(N,)`` or
+        ``(N, d1, ...)``; weight ``(C,)``.
 
     Returns:
         The loss, in ``input``'s dtype (NaN for a mean over nothing, as in torch).
@@ -639,7 +542,7 @@ def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = 
 
     Differences from PyTorch: as ``cross_entropy`` for the target checks.
     """
-    _check_nll(input, target, weight, ignore_index, reduction)
+    check_nll(input, target, weight, ignore_index, reduction)
     q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
     # l_n = -sum_c q_{n,c} x_{n,c} = -w_{y_n} x_{n,y_n}       (N, d1, ...)
     loss = (q * -_class_last(input)).sum(axis=-1)
@@ -649,8 +552,193 @@ def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = 
 def nll_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
                       ignore_index: int = -100, reduction: str = "mean") -> np.ndarray:
     r"""Gradient of ``nll_loss`` for ``input``: $-w_{y_n}$ at $(n, y_n)$, 0 elsewhere."""
-    _check_nll(input, target, weight, ignore_index, reduction)
+    check_grad_output_type(grad_output)
+    check_nll(input, target, weight, ignore_index, reduction)
     q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
     g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
     # dl_n/dx_{n,c} = -q_{n,c}                                   (N, d1, ..., C)
     return _class_back(-g[..., None] * q).astype(input.dtype, copy=False)  # (N, C, d1, ...)
+
+
+def _margin_violations(input, target, margin: float, weight):
+    r"""The margins $z_{n,i} = \text{margin} - x_{n,y_n} + x_{n,i}$, where they count, and $w_{y_n}$.
+
+    Returns ``(z, active, w_y, is_target)``: ``z`` of the input's shape, ``active`` true
+    where $i \ne y_n$ and $z_{n,i} > 0$ (a violated margin), ``w_y`` the target class's
+    weight of shape ``(N,)`` (``()`` for one example), ``is_target`` the one-hot of $y_n$.
+    """
+    C = input.shape[-1]
+    dtype = input.dtype
+    y = target.astype(np.intp, copy=False)[..., None]               # (N, 1), or (1,) for one example
+    x_y = np.take_along_axis(input, y, axis=-1)                     # (N, 1): the target class's score
+    # z_{n,i} = margin - x_{n,y_n} + x_{n,i}                           (N, C)
+    z = (margin - x_y + input).astype(dtype, copy=False)
+    is_target = np.arange(C) == y                                   # (N, C)
+    active = (z > 0) & ~is_target                                   # (N, C)
+    w = np.ones(C, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
+    w_y = np.asarray(w[target])                                     # (N,) or ()
+    return z, active, w_y, is_target
+
+
+def multi_margin_loss(input: np.ndarray, target: np.ndarray, p: int = 1, margin: float = 1.0,
+                      weight: np.ndarray | None = None, reduction: str = "mean"):
+    r"""Multiclass hinge loss (the multiclass SVM loss of Weston and Watkins, as torch averages it).
+
+    $$
+    \ell_n = \frac{w_{y_n}}{C} \sum_{i \ne y_n} \max\big(0,\ \text{margin} - x_{n,y_n} + x_{n,i}\big)^{p}
+    $$
+
+    Every wrong class $i$ whose score comes within ``margin`` of the target class's score
+    $x_{n,y_n}$ is charged for the shortfall (squared when $p = 2$); once the target's
+    score leads every other by at least the margin the loss is exactly 0, and that
+    example gives no gradient.
+
+    Args:
+        input: scores $x$ (logits; any real numbers).
+        target: integer class indices $y$ in ``[0, C)``.
+        p: the power, 1 (default, the hinge) or 2 (the squared hinge).
+        margin: the required lead of the target's score (default 1).
+        weight: a weight per class, applied as $w_{y_n}$ (default: all 1).
+        reduction: ``'mean'`` (default, over the $N$ examples), ``'sum'`` or ``'none'``.
+
+    Shape:
+        input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()``; weight ``(C,)``.
+        Output: a scalar, or ``(N,)`` / ``()`` with ``reduction='none'``.
+
+    Returns:
+        The loss, in ``input``'s dtype.
+
+    PyTorch equivalent: ``torch.nn.functional.multi_margin_loss`` (its docstring puts
+    $w_{y_n}$ inside the power; its kernel, and this function, multiply after it).
+
+    Differences from PyTorch: ``p`` must be an int (torch takes 2.0); class indices of any
+    integer dtype are accepted (torch: int64 only); a ``(C,)`` input takes a ``()``
+    target only (torch also takes ``(1,)``); the mean over zero examples is NaN (torch
+    returns a value near 0).
+
+    References: Weston, J., Watkins, C. (1999). Support Vector Machines for Multi-Class
+    Pattern Recognition. ESANN. https://www.esann.org/sites/default/files/proceedings/legacy/es1999-461.pdf
+    """
+    check_multi_margin(input, target, p, margin, weight, reduction)
+    C = input.shape[-1]
+    z, active, w_y, _ = _margin_violations(input, target, margin, weight)
+    # max(0, z) on the wrong classes, 0 on the target class        (N, C)
+    hinge = np.where(active, z, 0)
+    # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p            (N,)
+    loss = (w_y * (hinge ** p).sum(axis=-1) / C).astype(input.dtype, copy=False)
+    return _reduce(loss, reduction)
+
+
+def multi_margin_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, p: int = 1,
+                               margin: float = 1.0, weight: np.ndarray | None = None,
+                               reduction: str = "mean") -> np.ndarray:
+    r"""Gradient of ``multi_margin_loss`` for ``input``.
+
+    Each violated margin $z_{n,i} > 0$ ($i \ne y_n$) pushes its wrong class up and the
+    target class down by the same amount:
+
+    $$
+    \frac{\partial \ell_n}{\partial x_{n,i}} = \frac{w_{y_n}}{C}\, p\, z_{n,i}^{\,p-1} \,[z_{n,i} > 0],
+    \qquad
+    \frac{\partial \ell_n}{\partial x_{n,y_n}} = -\sum_{i \ne y_n} \frac{\partial \ell_n}{\partial x_{n,i}}
+    $$
+
+    A margin met exactly ($z = 0$) gives 0, as in torch.
+    """
+    check_grad_output_type(grad_output)
+    check_multi_margin(input, target, p, margin, weight, reduction)
+    C = input.shape[-1]
+    z, active, w_y, is_target = _margin_violations(input, target, margin, weight)
+    g = _grad_per_element(grad_output, input.shape[:-1], reduction, input.dtype)   # (N,)
+    hinge = np.where(active, z, 0)                                                  # (N, C)
+    # dl_n/dx_{n,i} = w_{y_n} / C * p max(0, z)^{p-1} where z > 0 and i != y_n   (N, C)
+    d_wrong = np.where(active, p * hinge ** (p - 1), 0) * (w_y / C)[..., None]
+    # dl_n/dx_{n,y_n} = -sum_{i != y_n} dl_n/dx_{n,i}                   (N, C)
+    grad = d_wrong - is_target * d_wrong.sum(axis=-1, keepdims=True)
+    return (g[..., None] * grad).astype(input.dtype, copy=False)
+
+
+# -- distributions -------------------------------------------------------------------------
+
+def _kl_target(target, log_target: bool, dtype):
+    r"""The target distribution $p$ and $\log p$ (0 where $p = 0$, where the term is 0 anyway)."""
+    t = target.astype(dtype, copy=False)
+    if log_target:
+        log_p = t
+        p = np.exp(t)
+    else:
+        p = t
+        log_p = np.log(np.where(t > 0, t, 1))   # log 1 = 0 where p = 0: no log(0) computed
+    return p, np.where(p > 0, log_p, 0)
+
+
+def _kl_batch_size(input) -> int:
+    """What 'batchmean' divides by: the size of dimension 0 (1 for a 0-D input, as torch)."""
+    return int(input.shape[0]) if input.ndim > 0 else 1
+
+
+def kl_div(input: np.ndarray, target: np.ndarray, reduction: str = "mean", log_target: bool = False):
+    r"""Kullback-Leibler divergence $\mathrm{KL}(p \,\|\, q)$ of a target $p$ from a model $q$ given as $\log q$.
+
+    $$
+    \ell_i = p_i \,(\log p_i - x_i), \qquad x_i = \log q_i, \qquad \ell_i = 0 \text{ where } p_i = 0
+    $$
+
+    Summed over the classes of one example this is
+    $\mathrm{KL}(p\,\|\,q) = \sum_c p_c \log(p_c / q_c) \ge 0$. With ``log_target=True``
+    the target is given as $\log p$: $\ell_i = e^{t_i}(t_i - x_i)$.
+
+    ``reduction='batchmean'`` (the sum divided by the size of dimension 0) is the
+    divergence per example; ``'mean'`` divides by the number of elements, which is
+    that divided by $C$ too: torch's default, kept for compatibility.
+
+    Args:
+        input: log-probabilities $x = \log q$ (e.g. a log-softmax).
+        target: probabilities $p \ge 0$, or log-probabilities $t = \log p$ with
+            ``log_target=True``.
+        reduction: ``'mean'`` (default, over all elements), ``'batchmean'``, ``'sum'``
+            or ``'none'``.
+        log_target: whether ``target`` holds $\log p$ (default False).
+
+    Shape:
+        input and target: the same shape ``(*)``, usually ``(N, C)``; output: a scalar,
+        or ``(*)`` with ``reduction='none'``.
+
+    Returns:
+        The loss, in ``input``'s dtype. ``'batchmean'`` over zero examples is NaN.
+
+    PyTorch equivalent: ``torch.nn.functional.kl_div``.
+
+    Differences from PyTorch: where $p = 0$ the term is 0 even if $x = -\infty$ (torch:
+    NaN); a negative ``target`` (with ``log_target=False``) raises ``ValueError`` (torch:
+    NaN); ``'mean'`` gives no warning; a shape mismatch raises ``ValueError``.
+
+    References: Kullback, S., Leibler, R. A. (1951). On Information and Sufficiency.
+    Annals of Mathematical Statistics 22(1). https://doi.org/10.1214/aoms/1177729694
+    """
+    check_kl_div(input, target, reduction, log_target)
+    p, log_p = _kl_target(target, log_target, input.dtype)
+    counts = p > 0
+    # l_i = p_i (log p_i - x_i) where p_i > 0, else 0 (x is read only where p > 0)
+    loss = np.where(counts, p * (log_p - np.where(counts, input, 0)), 0).astype(input.dtype, copy=False)
+    if reduction != "batchmean":
+        return _reduce(loss, reduction)
+    n = _kl_batch_size(input)
+    return loss.sum() / n if n > 0 else loss.dtype.type(np.nan)
+
+
+def kl_div_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean",
+                    log_target: bool = False) -> np.ndarray:
+    r"""Gradient of ``kl_div`` for ``input``: $\partial \ell_i / \partial x_i = -p_i$.
+
+    Only the gradient for ``input`` is returned (the model's side, which training needs);
+    the gradient for the target, $\log p_i + 1 - x_i$, is not computed here (the torch
+    twin gets it from autograd).
+    """
+    check_grad_output_type(grad_output)
+    check_kl_div(input, target, reduction, log_target)
+    p, _ = _kl_target(target, log_target, input.dtype)
+    g = _grad_per_element(grad_output, input.shape, reduction, input.dtype,
+                          count=_kl_batch_size(input) if reduction == "batchmean" else None)
+    # dl_i/dx_i = -p_i
+    return (g * -p).astype(input.dtype, copy=False)

@@ -2,19 +2,18 @@
 
 Same names, arguments and rules as ``dlref.numpy.functional`` (see there for the math):
 no broadcasting between ``input`` and ``target``, the result has ``input``'s dtype, bad
-arguments raise ``ValueError``/``TypeError`` naming them. Nothing here calls the
-``torch.nn.functional`` loss it mirrors, nor ``log_softmax``/``softplus``: the tests
-compare against those.
+arguments raise ``ValueError``/``TypeError`` naming them (the checks live once, for both
+backends, in `dlref._loss_args`). Nothing here calls the ``torch.nn.functional`` loss it
+mirrors, nor ``log_softmax``/``softplus``/``xlogy``: the tests compare against those.
 """
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 
-from dlref._checks import (check_class_targets, check_floating, check_real, check_reduction,
-                           check_same_shape, shape_of)
+from dlref._checks import check_real
+from dlref._loss_args import (check_binary, check_cross_entropy, check_kl_div, check_multi_margin, check_nll,
+                              check_pointwise, check_probabilities, is_probability_target, num_classes)
 
 # torch floors each log of binary_cross_entropy at -100
 _BCE_LOG_FLOOR = -100.0
@@ -31,29 +30,18 @@ def _reduce(loss: torch.Tensor, reduction: str) -> torch.Tensor:
     return loss.sum() / loss.numel()
 
 
-def _check_broadcasts_to(name: str, w, shape: tuple) -> None:
-    """Raise unless ``w`` is a floating tensor that broadcasts to ``shape`` without enlarging it."""
-    check_floating(name, w)
-    try:
-        joint = tuple(torch.broadcast_shapes(tuple(w.shape), tuple(shape)))
-    except RuntimeError:
-        joint = None
-    if joint != tuple(shape):
-        raise ValueError(f"{name} of shape {shape_of(w)} must broadcast to the input's shape {tuple(shape)}")
-
-
-def _check_pointwise(input, target, reduction: str) -> None:
-    check_floating("input", input)
-    check_floating("target", target)
-    check_same_shape("input", input, "target", target)
-    check_reduction(reduction)
-
-
 # -- regression -----------------------------------------------------------------------------
 
 def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    r"""Mean squared error $\ell_i = (x_i - y_i)^2$; see ``dlref.numpy.functional.mse_loss``."""
-    _check_pointwise(input, target, reduction)
+    r"""Mean squared error $\ell_i = (x_i - y_i)^2$; see ``dlref.numpy.functional.mse_loss``.
+
+    Shape:
+        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.mse_loss``.
+    """
+    check_pointwise(input, target, reduction)
     y = target.to(input.dtype)
     # l_i = (x_i - y_i)^2
     loss = (input - y) ** 2
@@ -61,8 +49,15 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
 
 
 def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
-    r"""Mean absolute error $\ell_i = |x_i - y_i|$; see ``dlref.numpy.functional.l1_loss``."""
-    _check_pointwise(input, target, reduction)
+    r"""Mean absolute error $\ell_i = |x_i - y_i|$; see ``dlref.numpy.functional.l1_loss``.
+
+    Shape:
+        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.l1_loss``.
+    """
+    check_pointwise(input, target, reduction)
     y = target.to(input.dtype)
     # l_i = |x_i - y_i|   (autograd: sign(x - y), 0 at x = y, as torch's l1_loss)
     loss = torch.abs(input - y)
@@ -71,8 +66,15 @@ def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") 
 
 def huber_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
                delta: float = 1.0) -> torch.Tensor:
-    r"""Huber loss, quadratic inside $|d| < \delta$ and linear outside; see ``dlref.numpy.functional.huber_loss``."""
-    _check_pointwise(input, target, reduction)
+    r"""Huber loss, quadratic inside $|d| < \delta$ and linear outside; see ``dlref.numpy.functional.huber_loss``.
+
+    Shape:
+        input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
+        ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.huber_loss``.
+    """
+    check_pointwise(input, target, reduction)
     check_real("delta", delta, 0.0, None, low_inclusive=False)
     y = target.to(input.dtype)
     d = input - y
@@ -84,17 +86,6 @@ def huber_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean
 
 # -- binary classification --------------------------------------------------------------------
 
-def _check_unit_interval(name: str, x) -> None:
-    if x.numel() and not bool(((x >= 0) & (x <= 1)).all()):  # NaN fails too
-        raise ValueError(f"{name} must hold values in [0, 1], got values in [{x.min().item()}, {x.max().item()}]")
-
-
-def _check_bce(input, target, weight, reduction) -> None:
-    _check_pointwise(input, target, reduction)
-    if weight is not None:
-        _check_broadcasts_to("weight", weight, input.shape)
-
-
 def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None,
                          reduction: str = "mean") -> torch.Tensor:
     r"""Binary cross-entropy on probabilities, each log floored at -100 as torch does.
@@ -102,15 +93,20 @@ def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torc
     $\ell_i = -w_i\,[\,y_i \log x_i + (1 - y_i)\log(1 - x_i)\,]$; see
     ``dlref.numpy.functional.binary_cross_entropy``.
 
+    Shape:
+        input and target: the same shape ``(*)``; weight (and pos_weight): broadcastable to
+        ``(*)``; output: a scalar, or ``(*)`` with ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy``.
+
     Differences from PyTorch: the gradient is autograd's gradient of this forward as
     written. Torch's own backward is $w (x - y) / \max(x(1-x), 10^{-12})$: the same
     except within about $10^{-12}$ of 0 or 1, where torch caps the gradient near
     $10^{12}$. Here it is the exact $-y/x + (1-y)/(1-x)$ while the logs are above
     their floor (so it can be far larger), and a floored log contributes 0.
     """
-    _check_bce(input, target, weight, reduction)
-    _check_unit_interval("input", input)
-    _check_unit_interval("target", target)
+    check_binary(input, target, weight, reduction)
+    check_probabilities(input, target)
     x = input
     y = target.to(x.dtype)
     # log x and log(1 - x), floored at -100; the where keeps log's backward off 0
@@ -136,10 +132,14 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor, 
     in half, which makes autograd's derivative at $x = 0$ the true one,
     $\sigma(0) - y = 1/2 - y$ (``abs`` and ``clamp`` would give $-y$ or
     $1 - y$ there).
+
+    Shape:
+        input and target: the same shape ``(*)``; weight (and pos_weight): broadcastable to
+        ``(*)``; output: a scalar, or ``(*)`` with ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy_with_logits``.
     """
-    _check_bce(input, target, weight, reduction)
-    if pos_weight is not None:
-        _check_broadcasts_to("pos_weight", pos_weight, input.shape)
+    check_binary(input, target, weight, reduction, pos_weight)
     x = input
     y = target.to(x.dtype)
     zero = torch.zeros_like(x)
@@ -175,47 +175,12 @@ def _log_softmax_last(z: torch.Tensor) -> torch.Tensor:
     return s - torch.log(torch.exp(s).sum(dim=-1, keepdim=True))
 
 
-def _check_class_input(input, weight, reduction: str, ignore_index) -> int:
-    check_floating("input", input)
-    if input.dim() < 1:
-        raise ValueError(f"input must have shape (C,), (N, C) or (N, C, d1, ...), got shape {shape_of(input)}")
-    C = input.shape[1 if input.dim() > 1 else 0]
-    if C < 1:
-        raise ValueError(f"input must have at least one class along dimension {1 if input.dim() > 1 else 0}, "
-                         f"got shape {shape_of(input)}")
-    check_reduction(reduction)
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-        raise TypeError(f"ignore_index must be an int, got {type(ignore_index).__name__}")
-    if weight is not None:
-        check_floating("weight", weight)
-        if shape_of(weight) != (C,):
-            raise ValueError(f"weight must have shape (C,) = ({C},), one weight per class, got {shape_of(weight)}")
-    return C
-
-
-def _index_target_shape(input) -> tuple:
-    shape = shape_of(input)
-    return shape[:1] + shape[2:] if len(shape) > 1 else ()
-
-
-def _check_index_target(input, target, C: int, ignore_index: int, probabilities_allowed: bool) -> None:
-    expected = _index_target_shape(input)
-    if shape_of(target) != expected:
-        also = f" (class indices) or {shape_of(input)} (class probabilities)" if probabilities_allowed else \
-            " (class indices)"
-        raise ValueError(
-            f"target must have shape {expected}{also} for input of shape {shape_of(input)}, "
-            f"got {shape_of(target)}"
-        )
-    check_class_targets("target", target, C, ignore_index)
-
-
 def _target_distribution(input, target, weight, ignore_index: int, label_smoothing: float):
     r"""Weighted target $q = w \odot ((1-\varepsilon) t + \varepsilon/C)$ (class last) and the mean's denominator."""
-    C = input.shape[1 if input.dim() > 1 else 0]
+    C = num_classes(input)
     dtype = input.dtype
     w = torch.ones(C, dtype=dtype, device=input.device) if weight is None else weight.to(dtype)
-    if tuple(target.shape) == tuple(input.shape):  # class probabilities
+    if is_probability_target(input, target):  # class probabilities
         t = _class_last(target.to(dtype))                                 # (N, d1, ..., C)
         valid = torch.ones(t.shape[:-1], dtype=torch.bool, device=input.device)
         denominator = torch.tensor(float(valid.numel()), dtype=dtype, device=input.device)
@@ -252,21 +217,16 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tenso
 
     Class indices or probabilities, class weights, ``ignore_index`` and label smoothing
     exactly as ``torch.nn.functional.cross_entropy``; see
-    ``dlref.numpy.functional.cross_entropy`` for the formulas and shapes.
+    ``dlref.numpy.functional.cross_entropy`` for the formulas.
+
+    Shape:
+        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target: class indices ``()``,
+        ``(N,)`` or ``(N, d1, ...)`` (or, for cross-entropy, probabilities of the input's
+        shape); output: a scalar, or the class-index shape with ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.cross_entropy``.
     """
-    C = _check_class_input(input, weight, reduction, ignore_index)
-    check_real("label_smoothing", label_smoothing, 0.0, 1.0)
-    if tuple(target.shape) == tuple(input.shape):
-        if not target.dtype.is_floating_point:
-            raise TypeError(
-                f"target has the shape of input {shape_of(input)}, so it is read as class probabilities "
-                f"and must be floating point, got dtype {target.dtype} (class indices have shape "
-                f"{_index_target_shape(input)})"
-            )
-        if ignore_index >= 0:
-            raise ValueError(f"ignore_index is not supported with class-probability targets, got {ignore_index}")
-    else:
-        _check_index_target(input, target, C, ignore_index, probabilities_allowed=True)
+    check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
     log_p = _log_softmax_last(_class_last(input))   # (N, d1, ..., C)
     # l_n = -sum_c q_{n,c} log p_{n,c}               (N, d1, ...)
@@ -276,10 +236,88 @@ def cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torch.Tenso
 
 def nll_loss(input: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None,
              ignore_index: int = -100, reduction: str = "mean") -> torch.Tensor:
-    r"""Negative log-likelihood $\ell_n = -w_{y_n} x_{n, y_n}$ of log-probabilities; see ``dlref.numpy.functional.nll_loss``."""
-    C = _check_class_input(input, weight, reduction, ignore_index)
-    _check_index_target(input, target, C, ignore_index, probabilities_allowed=False)
+    r"""Negative log-likelihood $\ell_n = -w_{y_n} x_{n, y_n}$ of log-probabilities; see ``dlref.numpy.functional.nll_loss``.
+
+    Shape:
+        input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target: class indices ``()``,
+        ``(N,)`` or ``(N, d1, ...)`` (or, for cross-entropy, probabilities of the input's
+        shape); output: a scalar, or the class-index shape with ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.nll_loss``.
+    """
+    check_nll(input, target, weight, ignore_index, reduction)
     q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
     # l_n = -sum_c q_{n,c} x_{n,c} = -w_{y_n} x_{n,y_n}       (N, d1, ...)
     loss = (q * -_class_last(input)).sum(dim=-1)
     return _weighted_mean(loss, denominator, reduction)
+
+
+def multi_margin_loss(input: torch.Tensor, target: torch.Tensor, p: int = 1, margin: float = 1.0,
+                      weight: torch.Tensor | None = None, reduction: str = "mean") -> torch.Tensor:
+    r"""Multiclass hinge loss, $\ell_n = \frac{w_{y_n}}{C}\sum_{i \ne y_n} \max(0, m - x_{n,y_n} + x_{n,i})^p$.
+
+    See ``dlref.numpy.functional.multi_margin_loss`` for the arguments. Autograd's gradient
+    is torch's: a margin met exactly ($z = 0$) gives 0, because the hinge is a ``where``
+    on $z > 0$ (``clamp`` would pass the gradient at 0).
+
+    Shape:
+        input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()``; weight ``(C,)``; output: a
+        scalar, or ``(N,)`` / ``()`` with ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.multi_margin_loss``.
+
+    Differences from PyTorch: as ``dlref.numpy.functional.multi_margin_loss``.
+    """
+    check_multi_margin(input, target, p, margin, weight, reduction)
+    C = input.shape[-1]
+    y = target.long()[..., None]                                     # (N, 1), or (1,) for one example
+    x_y = torch.gather(input, -1, y)                                 # (N, 1): the target class's score
+    # z_{n,i} = margin - x_{n,y_n} + x_{n,i}                            (N, C)
+    z = margin - x_y + input
+    is_target = torch.arange(C, device=input.device) == y           # (N, C)
+    active = (z > 0) & ~is_target                                    # violated margins, wrong classes only
+    hinge = torch.where(active, z, 0.0)                              # (N, C)
+    w = torch.ones(C, dtype=input.dtype, device=input.device) if weight is None else weight.to(input.dtype)
+    w_y = w[y[..., 0]]                                               # (N,) or ()
+    # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p              (N,)
+    loss = w_y * (hinge ** p).sum(dim=-1) / C
+    return _reduce(loss, reduction)
+
+
+# -- distributions -------------------------------------------------------------------------
+
+def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
+           log_target: bool = False) -> torch.Tensor:
+    r"""Kullback-Leibler divergence, $\ell_i = p_i(\log p_i - x_i)$ with $x = \log q$.
+
+    See ``dlref.numpy.functional.kl_div`` for the arguments.
+
+    Where $p_i = 0$ the term is 0; the ``where`` on safe values keeps autograd off
+    $\log 0$. The gradient for ``input`` is $-p_i$, as torch's.
+
+    Shape:
+        input and target: the same shape ``(*)``, usually ``(N, C)``; output: a scalar, or
+        ``(*)`` with ``reduction='none'``.
+
+    PyTorch equivalent: ``torch.nn.functional.kl_div``.
+
+    Differences from PyTorch: as ``dlref.numpy.functional.kl_div``; and the gradient for
+    ``target`` is finite where $p_i = 0$ (0; torch's is NaN).
+    """
+    check_kl_div(input, target, reduction, log_target)
+    t = target.to(input.dtype)
+    if log_target:
+        p = torch.exp(t)
+        counts = p > 0
+        log_p = torch.where(counts, t, 0.0)
+    else:
+        p = t
+        counts = p > 0
+        log_p = torch.log(torch.where(counts, p, 1.0))   # log 1 = 0 where p = 0: no log(0) computed
+    # l_i = p_i (log p_i - x_i) where p_i > 0, else 0 (x is read only where p > 0)
+    loss = torch.where(counts, p * (log_p - torch.where(counts, input, 0.0)), 0.0)
+    if reduction != "batchmean":
+        return _reduce(loss, reduction)
+    # batchmean: the sum over the size of dimension 0 (a 0-D input: the sum), as torch
+    n = input.shape[0] if input.dim() > 0 else 1
+    return loss.sum() / n

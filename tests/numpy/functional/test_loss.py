@@ -1,6 +1,9 @@
 """Loss functions (NumPy): values and input gradients against torch.nn.functional in float64,
 finite differences, extreme logits, dtypes and bad arguments."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -20,7 +23,9 @@ def torch_value_and_grad(fn, x, args, kwargs, grad_output):
     xt = torch.tensor(x, requires_grad=True)
     args_t = [torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
     kwargs_t = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-    loss = fn(xt, *args_t, **kwargs_t)
+    with warnings.catch_warnings():  # torch's kl_div warns for its default reduction='mean'
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides the total loss")
+        loss = fn(xt, *args_t, **kwargs_t)
     loss.backward(torch.tensor(grad_output, dtype=loss.dtype))
     return loss.detach().numpy(), xt.grad.numpy()
 
@@ -272,6 +277,212 @@ def test_everything_ignored_is_nan_with_zero_gradient():
         assert_close(getattr(F, name + "_backward")(1.0, x, y, **kwargs), grad_torch)
 
 
+# -- multi-margin (multiclass hinge) loss ---------------------------------------------------------
+
+
+@st.composite
+def margin_problem(draw):
+    """Scores (N, C) or (C,), class indices, and the loss's options; scores on a grid of 0.5 half the
+    time, so that margins met exactly (z = 0, where the hinge has its kink) are hit."""
+    C = draw(st.integers(1, 5))
+    unbatched = draw(st.booleans())
+    shape = (C,) if unbatched else (draw(st.integers(0, 4)), C)
+    grid = hnp.arrays(np.float64, shape, elements=st.integers(-6, 6).map(lambda k: k / 2))
+    x = draw(st.one_of(arrays(shape, -5.0, 5.0), grid))
+    y = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).integers(0, C, shape[:-1])
+    kwargs = dict(p=draw(st.sampled_from([1, 2])),
+                  margin=draw(st.one_of(st.sampled_from([1.0, 0.5, 0.0]), st.floats(-2.0, 3.0))),
+                  weight=draw(st.one_of(st.none(), hnp.arrays(np.float64, (C,), elements=st.floats(0, 3)))),
+                  reduction=draw(st.sampled_from(REDUCTIONS)))
+    return x, y, kwargs
+
+
+@given(problem=margin_problem())
+def test_multi_margin_loss_matches_torch(problem):
+    x, y, kwargs = problem
+    if kwargs["reduction"] == "mean" and y.size == 0 and y.ndim == 1:
+        return  # the mean over zero examples: NaN here, an arbitrary number in torch (see below)
+    check_against_torch("multi_margin_loss", x, y, **kwargs)
+
+
+def test_multi_margin_loss_over_no_examples():
+    x = np.zeros((0, 3))
+    y = np.zeros(0, dtype=np.int64)
+    assert np.isnan(F.multi_margin_loss(x, y))
+    assert F.multi_margin_loss(x, y, reduction="sum") == 0.0
+    assert F.multi_margin_loss_backward(1.0, x, y).shape == (0, 3)
+
+
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_multi_margin_loss_gradcheck(p, reduction, unbatched, rng):
+    x = rng.standard_normal(5 if unbatched else (4, 5))
+    y = np.array(3) if unbatched else np.array([0, 4, 2, 2])
+    w = rng.uniform(0.5, 2, 5)
+    gradcheck(lambda a: F.multi_margin_loss(a, y, p, 0.8, w, reduction),
+              lambda g, a: F.multi_margin_loss_backward(g, a, y, p, 0.8, w, reduction), [x])
+
+
+def test_multi_margin_loss_by_hand():
+    # target 0 scores 2; class 1 is within the margin (2 - 1.5 = 0.5 < 1), class 2 is not (2 - 0 = 2)
+    x = np.array([[2.0, 1.5, 0.0]])
+    y = np.array([0])
+    # z = 1 - 2 + [., 1.5, 0] = [., 0.5, -1]: only class 1 counts; divide by C = 3
+    assert_close(F.multi_margin_loss(x, y), np.float64(0.5 / 3))
+    assert_close(F.multi_margin_loss(x, y, p=2), np.float64(0.25 / 3))
+    assert_close(F.multi_margin_loss(x, y, weight=np.array([4.0, 1.0, 1.0])), np.float64(4 * 0.5 / 3))
+    # d/dx: the violating class up by 1/3, the target down by 1/3, class 2 untouched
+    assert_close(F.multi_margin_loss_backward(1.0, x, y), np.array([[-1 / 3, 1 / 3, 0.0]]))
+    # a wide enough lead costs nothing and gives no gradient
+    x_far = np.array([[5.0, 1.5, 0.0]])
+    assert F.multi_margin_loss(x_far, y) == 0.0
+    assert not F.multi_margin_loss_backward(1.0, x_far, y).any()
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss_margin_met_exactly(p):
+    # z = 1 - 1 + 0 = 0 for class 1: on the kink, where torch's gradient is 0
+    x = np.array([[1.0, 0.0, 2.0]])
+    loss, grad = check_against_torch("multi_margin_loss", x, np.array([0]), p=p, reduction="sum")
+    assert grad[0, 1] == 0.0
+
+
+@pytest.mark.parametrize("p", [1, 2])
+def test_multi_margin_loss_extreme_scores(p):
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4], [1e4, 1e4, 1e4]])
+    y = np.array([1, 0, 2])
+    loss, grad = check_against_torch("multi_margin_loss", x, y, p=p, reduction="none")
+    assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))
+
+
+def test_multi_margin_loss_bad_arguments():
+    x = np.zeros((2, 3))
+    y = np.array([0, 1])
+    with pytest.raises(ValueError, match=r"p must be one of \(1, 2\), got 3"):
+        F.multi_margin_loss(x, y, p=3)
+    with pytest.raises(TypeError, match="p must be an int, got float"):
+        F.multi_margin_loss(x, y, p=2.0)
+    with pytest.raises(ValueError, match="margin must not be NaN"):
+        F.multi_margin_loss(x, y, margin=float("nan"))
+    with pytest.raises(TypeError, match="margin must be a real number, got str"):
+        F.multi_margin_loss(x, y, margin="1")
+    with pytest.raises(ValueError, match=r"weight must have shape \(C,\) = \(3,\)"):
+        F.multi_margin_loss(x, y, weight=np.ones(2))
+    with pytest.raises(TypeError, match="weight must have a floating-point dtype"):
+        F.multi_margin_loss(x, y, weight=np.ones(3, dtype=np.int64))
+    with pytest.raises(TypeError, match="target must hold integer class indices, got dtype float64"):
+        F.multi_margin_loss(x, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 2\], got values in \[0, 3\]"):
+        F.multi_margin_loss(x, np.array([0, 3]))
+    with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 2\]"):
+        F.multi_margin_loss_backward(1.0, x, np.array([-1, 0]))
+    with pytest.raises(ValueError, match=r"target must have shape \(2,\) \(class indices\) for input of shape \(2, 3\)"):
+        F.multi_margin_loss(x, np.array([[0], [1]]))
+    with pytest.raises(ValueError, match=r"input must have shape \(C,\) or \(N, C\), got shape \(2, 3, 1\)"):
+        F.multi_margin_loss(np.zeros((2, 3, 1)), y)
+    with pytest.raises(ValueError, match=r"input must have at least one class"):
+        F.multi_margin_loss(np.zeros((2, 0)), y)
+    with pytest.raises(TypeError, match="target must be a NumPy array, got list"):
+        F.multi_margin_loss(x, [0, 1])
+
+
+# -- KL divergence -------------------------------------------------------------------------------------
+
+
+@st.composite
+def kl_problem(draw):
+    """Log-probabilities, a target (probabilities with some exact zeros, or log-probabilities) and options."""
+    shape = draw(shapes)
+    x = draw(arrays(shape, -20.0, 0.0))
+    log_target = draw(st.booleans())
+    if log_target:
+        target = draw(arrays(shape, -20.0, 0.0))
+    else:
+        target = draw(st.one_of(arrays(shape, 0.0, 1.0),
+                                hnp.arrays(np.float64, shape, elements=st.sampled_from([0.0, 0.25, 1.0]))))
+    reduction = draw(st.sampled_from(["none", "batchmean", "sum", "mean"]))
+    return x, target, dict(reduction=reduction, log_target=log_target)
+
+
+@given(problem=kl_problem())
+def test_kl_div_matches_torch(problem):
+    x, target, kwargs = problem
+    check_against_torch("kl_div", x, target, **kwargs)
+
+
+@pytest.mark.parametrize("reduction", ["none", "batchmean", "sum", "mean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_gradcheck(reduction, log_target, rng):
+    x = np.log(rng.dirichlet(np.ones(4), 3))                      # (N, C) log q
+    p = rng.dirichlet(np.ones(4), 3)
+    p[0, 1] = 0.0                                                 # a class the target rules out
+    t = np.log(p + 1e-3) if log_target else p
+    gradcheck(lambda a: F.kl_div(a, t, reduction, log_target),
+              lambda g, a: F.kl_div_backward(g, a, t, reduction, log_target), [x])
+
+
+def test_kl_div_is_the_divergence_and_cross_entropy_minus_entropy(rng):
+    z = rng.standard_normal((5, 4)) * 2                           # logits of the model q
+    log_q = z - np.log(np.exp(z).sum(1, keepdims=True))
+    p = rng.dirichlet(np.ones(4), 5)                              # target distributions
+    kl_rows = (p * np.log(p / np.exp(log_q))).sum(1)              # KL(p || q) per example
+    assert_close(F.kl_div(log_q, p, reduction="batchmean"), kl_rows.mean())
+    assert_close(F.kl_div(log_q, p, reduction="mean"), kl_rows.mean() / 4)   # 'mean' divides by C too
+    assert_close(F.kl_div(log_q, np.log(p), reduction="batchmean", log_target=True), kl_rows.mean())
+    # cross-entropy = entropy + KL, example by example
+    entropy = -(p * np.log(p)).sum(1)
+    assert_close(F.cross_entropy(z, p, reduction="none"), entropy + F.kl_div(log_q, p, reduction="none").sum(1))
+    # KL >= 0, and 0 when the model equals the target
+    assert np.all(kl_rows > 0)
+    assert_close(F.kl_div(np.log(p), p, reduction="sum"), np.float64(0.0), atol=1e-12)
+
+
+def test_kl_div_zero_target_terms_are_zero():
+    # p = 0 contributes 0 even where log q = -inf (torch: NaN) and in log space (t = -inf)
+    x = np.array([-np.inf, np.log(0.5), np.log(0.5)])
+    p = np.array([0.0, 0.5, 0.5])
+    assert_close(F.kl_div(x, p, reduction="none"), np.zeros(3))
+    log_p = np.array([-np.inf, np.log(0.5), np.log(0.5)])
+    assert_close(F.kl_div(x, log_p, reduction="none", log_target=True), np.zeros(3))
+    assert_close(F.kl_div_backward(np.ones(3), x, p, reduction="none"), -p)
+
+
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_extreme_inputs(log_target):
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, 0.0, 1e4]])
+    t = np.array([[0.2, 0.0, 0.8], [1.0, 0.0, 0.0]])
+    if log_target:
+        t = np.array([[-1e4, 0.0, -1.0], [-1e4, -1e4, 0.0]])
+    loss, grad = check_against_torch("kl_div", x, t, reduction="none", log_target=log_target)
+    assert np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))
+
+
+def test_kl_div_batchmean_on_small_inputs():
+    # 0-D: 'batchmean' is the sum (as torch); no examples: NaN, with an empty gradient
+    assert_close(F.kl_div(np.array(-1.0), np.array(0.5), reduction="batchmean"),
+                 np.float64(0.5 * (np.log(0.5) + 1)))
+    x = np.zeros((0, 3))
+    assert np.isnan(F.kl_div(x, x, reduction="batchmean"))
+    assert F.kl_div_backward(1.0, x, x, reduction="batchmean").shape == (0, 3)
+
+
+def test_kl_div_bad_arguments():
+    x = np.log(np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match=r"target must hold values >= 0, got a minimum of -0.5"):
+        F.kl_div(x, np.array([[1.0, 0.0, 0.0], [0.5, 1.0, -0.5]]))
+    with pytest.raises(ValueError, match="target must hold values >= 0"):
+        F.kl_div_backward(1.0, x, np.full((2, 3), np.nan))
+    with pytest.raises(TypeError, match="log_target must be a bool, got int"):
+        F.kl_div(x, x, log_target=1)
+    with pytest.raises(ValueError, match=r"input and target must have the same shape, got \(2, 3\) and \(3,\)"):
+        F.kl_div(x, np.full(3, 1 / 3))
+    with pytest.raises(TypeError, match="target must have a floating-point dtype"):
+        F.kl_div(x, np.zeros((2, 3), dtype=np.int64))
+    with pytest.raises(TypeError, match="target must be a NumPy array, got Tensor"):
+        F.kl_div(x, torch.zeros(2, 3, dtype=torch.float64))
+
+
 # -- dtypes ---------------------------------------------------------------------------------------
 
 CASES_32 = {
@@ -285,6 +496,9 @@ CASES_32 = {
     "cross_entropy": lambda r: (r.standard_normal((4, 3)), np.array([0, 2, 1, 1]),
                                 {"weight": np.array([1, 2, 3], np.float32), "label_smoothing": 0.1}),
     "nll_loss": lambda r: (r.standard_normal((4, 3)), np.array([0, 2, 1, 1]), {}),
+    "multi_margin_loss": lambda r: (r.standard_normal((4, 3)), np.array([0, 2, 1, 1]),
+                                    {"p": 2, "margin": 0.8, "weight": np.array([1, 2, 3], np.float32)}),
+    "kl_div": lambda r: (r.standard_normal((4, 3)), r.uniform(0, 1, (4, 3)), {}),
 }
 
 
@@ -359,8 +573,11 @@ def test_wrong_dtype_of_target():
 @pytest.mark.parametrize("name", list(CASES_32))
 def test_bad_reduction(name, rng):
     x, target, kwargs = CASES_32[name](rng)
-    with pytest.raises(ValueError, match=r"reduction must be one of \('none', 'mean', 'sum'\), got 'avg'"):
+    choices = "('none', 'batchmean', 'sum', 'mean')" if name == "kl_div" else "('none', 'mean', 'sum')"
+    with pytest.raises(ValueError, match=re.escape(f"reduction must be one of {choices}, got 'avg'")):
         getattr(F, name)(x, target, reduction="avg", **kwargs)
+    with pytest.raises(ValueError, match=re.escape(f"reduction must be one of {choices}, got 'avg'")):
+        getattr(F, name + "_backward")(1.0, x, target, reduction="avg", **kwargs)
 
 
 @pytest.mark.parametrize("label_smoothing", [-0.1, 1.5, float("nan")])
@@ -398,3 +615,31 @@ def test_bad_grad_output():
         F.mse_loss_backward(np.ones((2, 3)), x, x)
     with pytest.raises(ValueError, match=r"grad_output must have the loss's shape \(2,\) for reduction='none'"):
         F.cross_entropy_backward(np.ones((2, 3)), x, np.array([0, 1]), reduction="none")
+
+
+# -- grad_output --------------------------------------------------------------------------------------
+
+BACKWARDS = list(CASES_32)
+
+
+@pytest.mark.parametrize("name", BACKWARDS)
+@pytest.mark.parametrize("bad", [None, [1.0], "1.0", np.array(1), 1, True])
+def test_grad_output_of_a_wrong_type(name, bad, rng):
+    # None once gave an all-NaN gradient without a word (np.asarray(None, float) is NaN)
+    x, target, kwargs = CASES_32[name](rng)
+    with pytest.raises(TypeError, match="grad_output must"):
+        getattr(F, name + "_backward")(bad, x, target, **kwargs)
+
+
+@pytest.mark.parametrize("name", BACKWARDS)
+def test_grad_output_of_a_wrong_shape(name, rng):
+    x, target, kwargs = CASES_32[name](rng)
+    loss_shape = np.shape(getattr(F, name)(x, target, reduction="none", **kwargs))
+    with pytest.raises(ValueError, match=r"grad_output must be a scalar for reduction='mean', got shape \(1,\)"):
+        getattr(F, name + "_backward")(np.ones(1), x, target, **kwargs)
+    with pytest.raises(ValueError, match=re.escape(f"grad_output must have the loss's shape {loss_shape}")):
+        getattr(F, name + "_backward")(np.ones(9), x, target, reduction="none", **kwargs)
+    # what is accepted: a Python float, a NumPy float, a float32 array for a float64 input
+    for good in [1.0, np.float64(1.0), np.array(1.0, dtype=np.float32)]:
+        grad = getattr(F, name + "_backward")(good, x, target, **kwargs)
+        assert grad.shape == x.shape and np.all(np.isfinite(grad))

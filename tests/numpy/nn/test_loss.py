@@ -1,6 +1,8 @@
 """Loss modules (NumPy): against torch.nn losses in float64, default backward, buffers in
 state_dict, constructor checks."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -43,6 +45,16 @@ def problems(rng):
                                 logits, np.where(labels_2d == -100, 0, labels_2d)),
         "NLLLoss": (lambda r: nn.NLLLoss(w_class, reduction=r), lambda r: torch.nn.NLLLoss(T(w_class), reduction=r),
                     log_p, labels_2d),
+        "MultiMarginLoss": (lambda r: nn.MultiMarginLoss(2, 0.7, w_class, reduction=r),
+                            lambda r: torch.nn.MultiMarginLoss(2, 0.7, T(w_class), reduction=r),
+                            x, np.array([0, 2, 1, 1])),
+        "MultiMarginLoss-1d": (lambda r: nn.MultiMarginLoss(reduction=r), lambda r: torch.nn.MultiMarginLoss(reduction=r),
+                               x[0], np.array(1)),
+        "KLDivLoss": (lambda r: nn.KLDivLoss(r), lambda r: torch.nn.KLDivLoss(reduction=r),
+                      log_p[:, :, 0], soft / soft.sum(1, keepdims=True)),
+        "KLDivLoss-batchmean-log": (lambda r: nn.KLDivLoss("batchmean", log_target=True),
+                                    lambda r: torch.nn.KLDivLoss(reduction="batchmean", log_target=True),
+                                    log_p[:, :, 0], log_p[:, :, 1]),
     }
 
 
@@ -56,7 +68,9 @@ def test_module_matches_torch(name, reduction, explicit_grad, rng):
     make_ours, make_theirs, x, target = problems(rng)[name]
     ours, theirs = make_ours(reduction), make_theirs(reduction)
     xt = torch.tensor(x, requires_grad=True)
-    loss_theirs = theirs(xt, torch.tensor(target))
+    with warnings.catch_warnings():  # torch's KLDivLoss warns for its default reduction='mean'
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides the total loss")
+        loss_theirs = theirs(xt, torch.tensor(target))
     loss_ours = ours(x, target)
     assert_close(loss_ours, loss_theirs)
     if explicit_grad:
@@ -113,6 +127,21 @@ def test_backward_before_forward():
 def test_constructor_checks():
     with pytest.raises(ValueError, match="reduction must be one of"):
         nn.MSELoss(reduction="avg")
+    with pytest.raises(ValueError, match=r"p must be one of \(1, 2\), got 0"):
+        nn.MultiMarginLoss(p=0)
+    with pytest.raises(TypeError, match="margin must be a real number"):
+        nn.MultiMarginLoss(margin=None)
+    with pytest.raises(TypeError, match="weight must have a floating-point dtype"):
+        nn.MultiMarginLoss(weight=np.array([1, 2]))
+    with pytest.raises(ValueError, match=r"reduction must be one of \('none', 'batchmean', 'sum', 'mean'\)"):
+        nn.KLDivLoss("avg")
+    with pytest.raises(TypeError, match="log_target must be a bool"):
+        nn.KLDivLoss(log_target=None)
+    # torch's positional order (size_average, reduce, reduction) fails loudly
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.KLDivLoss(None, None)
+    with pytest.raises(TypeError):
+        nn.MultiMarginLoss(1, 1.0, None, None)
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         nn.CrossEntropyLoss(label_smoothing=1.2)
     with pytest.raises(ValueError, match=r"delta must be in \(0"):
@@ -131,3 +160,23 @@ def test_forward_errors_name_the_argument():
         nn.MSELoss()(np.zeros((3, 1)), np.zeros(3))
     with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 2\]"):
         nn.CrossEntropyLoss()(np.zeros((2, 3)), np.array([0, 3]))
+
+
+def test_new_modules_state_dict_and_repr():
+    w = np.array([1.0, 2.0, 3.0])
+    ours = nn.MultiMarginLoss(weight=np.ones(3))
+    theirs = torch.nn.MultiMarginLoss(weight=torch.tensor(w))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    ours.load_state_dict(theirs.state_dict())
+    assert_close(ours.weight, w)
+    assert list(nn.KLDivLoss().state_dict()) == list(torch.nn.KLDivLoss().state_dict()) == []
+    assert "p=1, margin=1.0" in repr(nn.MultiMarginLoss())
+    assert "log_target=True" in repr(nn.KLDivLoss(log_target=True))
+
+
+@pytest.mark.parametrize("bad", [[1.0], "1", np.array(1), 2])
+def test_module_backward_refuses_a_grad_output_of_a_wrong_type(bad):
+    loss_fn = nn.MSELoss()
+    loss_fn(np.zeros(3), np.ones(3))
+    with pytest.raises(TypeError, match="grad_output must"):
+        loss_fn.backward(bad)

@@ -1,6 +1,8 @@
 """Loss modules (torch primitives): against torch.nn losses in float64, buffers and state_dict,
 constructor checks."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -42,6 +44,14 @@ def problems(rng):
                                   x, soft / soft.sum(1, keepdim=True)),
         "NLLLoss": (lambda r: nn.NLLLoss(w_class, reduction=r), lambda r: torch.nn.NLLLoss(w_class, reduction=r),
                     logits.log_softmax(1), labels_2d),
+        "MultiMarginLoss": (lambda r: nn.MultiMarginLoss(2, 0.7, w_class, reduction=r),
+                            lambda r: torch.nn.MultiMarginLoss(2, 0.7, w_class, reduction=r),
+                            x, T([0, 2, 1, 1])),
+        "KLDivLoss": (lambda r: nn.KLDivLoss(r), lambda r: torch.nn.KLDivLoss(reduction=r),
+                      x.log_softmax(1), soft / soft.sum(1, keepdim=True)),
+        "KLDivLoss-batchmean-log": (lambda r: nn.KLDivLoss("batchmean", log_target=True),
+                                    lambda r: torch.nn.KLDivLoss(reduction="batchmean", log_target=True),
+                                    x.log_softmax(1), y.log_softmax(1)),
     }
 
 
@@ -57,7 +67,9 @@ def test_module_matches_torch(name, reduction, rng):
     x_ours = x.clone().requires_grad_(True)
     x_theirs = x.clone().requires_grad_(True)
     loss_ours = ours(x_ours, target)
-    loss_theirs = theirs(x_theirs, target)
+    with warnings.catch_warnings():  # torch's KLDivLoss warns for its default reduction='mean'
+        warnings.filterwarnings("ignore", message="reduction: 'mean' divides the total loss")
+        loss_theirs = theirs(x_theirs, target)
     assert_close(loss_ours, loss_theirs)
     g = torch.tensor(np.random.default_rng(1).standard_normal(tuple(loss_theirs.shape)))
     loss_ours.backward(g)
@@ -88,6 +100,16 @@ def test_module_to_float32_casts_weight_buffer():
 def test_constructor_checks():
     with pytest.raises(ValueError, match="reduction must be one of"):
         nn.L1Loss("avg")
+    with pytest.raises(ValueError, match=r"p must be one of \(1, 2\), got 3"):
+        nn.MultiMarginLoss(3)
+    with pytest.raises(TypeError, match="weight must have a floating-point dtype"):
+        nn.MultiMarginLoss(weight=torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match=r"reduction must be one of \('none', 'batchmean', 'sum', 'mean'\)"):
+        nn.KLDivLoss("avg")
+    with pytest.raises(TypeError, match="log_target must be a bool"):
+        nn.KLDivLoss(log_target=1)
+    with pytest.raises(TypeError):
+        nn.MultiMarginLoss(1, 1.0, None, None)
     with pytest.raises(ValueError, match="label_smoothing must be in"):
         nn.CrossEntropyLoss(label_smoothing=-0.5)
     with pytest.raises(ValueError, match=r"delta must be in \(0"):
@@ -105,3 +127,19 @@ def test_forward_errors_name_the_argument():
         nn.HuberLoss()(torch.zeros(3, 1), torch.zeros(3))
     with pytest.raises(ValueError, match=r"target must hold class indices in \[0, 1\]"):
         nn.CrossEntropyLoss()(torch.zeros(2, 2), torch.tensor([0, 5]))
+
+
+def test_new_modules_on_device_with_buffers(device):
+    w = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    theirs = torch.nn.MultiMarginLoss(weight=w).to(device)
+    ours = nn.MultiMarginLoss(weight=torch.ones(3, dtype=torch.float64)).to(device)
+    ours.load_state_dict(theirs.state_dict())
+    assert list(ours.state_dict()) == ["weight"] and ours.weight.device.type == device.type
+    x = torch.randn(5, 3, dtype=torch.float64, device=device)
+    y = torch.tensor([0, 1, 2, 2, 1], device=device)
+    assert_close(ours(x, y), theirs(x, y))
+    kl_ours = nn.KLDivLoss("batchmean")
+    kl_theirs = torch.nn.KLDivLoss(reduction="batchmean")
+    p = torch.softmax(torch.randn(5, 3, dtype=torch.float64, device=device), 1)
+    assert_close(kl_ours(x.log_softmax(1), p), kl_theirs(x.log_softmax(1), p))
+    assert list(kl_ours.state_dict()) == []
