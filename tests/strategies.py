@@ -76,3 +76,22 @@ NORMALIZING = {
     "log_softmax": lambda t, dim: TF.log_softmax(t, dim),
 }
 ALL = list(ELEMENTWISE) + list(NORMALIZING)
+
+
+# -- the public strategies (dlref.testing.strategies), available here too --------------------------
+# Users test their own layers with them; our tests may take them from here as well. The
+# strategies above stay as they are (test files import them).
+
+from dlref.testing.strategies import (arrays, class_targets, classification_problems,  # noqa: E402, F401
+                                      conv2d_args, normalized_shapes, pool2d_args, probabilities,
+                                      recurrent_shapes)
+
+
+def as_conv_case(args) -> dict:
+    """A drawn ``Conv2dArgs`` in the dict layout of ``conv_cases`` (shape, weight_shape, bias, kwargs)."""
+    return dict(shape=args.input_shape, weight_shape=args.weight_shape, bias=args.bias, kwargs=args.kwargs)
+
+
+def public_conv_cases():
+    """``conv_cases`` drawn by the public ``conv2d_args`` (batched and unbatched inputs), same layout."""
+    return conv2d_args(batched=None).map(as_conv_case)

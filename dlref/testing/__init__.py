@@ -5,8 +5,12 @@
   finite differences, with no framework needed.
 * `compare_modules` runs a ``dlref.numpy.nn`` module and a ``torch.nn`` module with
   the same weights and compares outputs, input gradients and parameter gradients.
+* `dlref.testing.strategies` (a submodule, imported on its own): hypothesis strategies
+  that draw valid arguments for convolutions, pooling, normalization, losses and
+  recurrent layers. It needs hypothesis (``pip install "dlref[testing]"``).
 
-Importing this module does not import torch; `compare_modules` imports it when called.
+Importing this module imports neither torch nor hypothesis; `compare_modules` imports
+torch when called.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["assert_close", "numerical_grad", "gradcheck", "compare_modules", "to_numpy"]
+# "strategies" is listed so that the API reference documents it; it is not imported here
+__all__ = ["assert_close", "numerical_grad", "gradcheck", "compare_modules", "to_numpy", "strategies"]
 
 # Default tolerances by dtype, as torch.testing.assert_close uses them.
 _TOLERANCES = {
