@@ -1,5 +1,5 @@
 """Activation functions from torch primitives: against torch's own ops, autograd gradcheck,
-extreme inputs, and proof that the mirrored op is never called."""
+extreme inputs, and proof that the mirrored op is never called; on every available device."""
 
 import numpy as np
 import pytest
@@ -21,44 +21,46 @@ def arrays(min_dims=0, bound=30.0):
                       elements=st.floats(-bound, bound))
 
 
-def forward_backward(fn, x, g, **kwargs):
-    xt = torch.tensor(x, requires_grad=True)
+def forward_backward(fn, x, g, device, **kwargs):
+    """Output and input gradient of ``fn`` at the NumPy array ``x`` for the upstream gradient ``g``, on ``device``."""
+    xt = torch.tensor(x, device=device, requires_grad=True)
     y = fn(xt, **kwargs)
-    y.backward(torch.tensor(g))
+    y.backward(torch.tensor(g, device=device))
+    assert y.device.type == xt.grad.device.type == device.type
     return y.detach(), xt.grad
 
 
 @pytest.mark.parametrize("name", list(ELEMENTWISE))
 @given(data=st.data())
-def test_elementwise_matches_torch(name, data):
+def test_elementwise_matches_torch(device, name, data):
     reference, kwargs_strategy = ELEMENTWISE[name]
     kwargs = data.draw(kwargs_strategy)
     x = data.draw(arrays())
     g = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10)))
-    y, grad = forward_backward(getattr(F, name), x, g, **kwargs)
-    y_ref, grad_ref = forward_backward(reference, x, g, **kwargs)
+    y, grad = forward_backward(getattr(F, name), x, g, device, **kwargs)
+    y_ref, grad_ref = forward_backward(reference, x, g, device, **kwargs)
     assert_close(y, y_ref)
     assert_close(grad, grad_ref)
 
 
 @pytest.mark.parametrize("name", list(NORMALIZING))
 @given(data=st.data())
-def test_softmax_family_matches_torch(name, data):
+def test_softmax_family_matches_torch(device, name, data):
     x = data.draw(arrays())
     size = max(x.ndim, 1)
     dim = data.draw(st.integers(-size, size - 1))
     g = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-10, 10)))
-    y, grad = forward_backward(getattr(F, name), x, g, dim=dim)
-    y_ref, grad_ref = forward_backward(NORMALIZING[name], x, g, dim=dim)
+    y, grad = forward_backward(getattr(F, name), x, g, device, dim=dim)
+    y_ref, grad_ref = forward_backward(NORMALIZING[name], x, g, device, dim=dim)
     assert_close(y, y_ref)
     assert_close(grad, grad_ref)
 
 
 @pytest.mark.parametrize("name", ALL)
 @given(x=arrays(min_dims=1, bound=50.0))
-def test_agrees_with_the_numpy_implementation(name, x):
+def test_agrees_with_the_numpy_implementation(device, name, x):
     g = np.cos(np.arange(x.size, dtype=np.float64)).reshape(x.shape)
-    y, grad = forward_backward(getattr(F, name), x, g)
+    y, grad = forward_backward(getattr(F, name), x, g, device)
     assert_close(y, getattr(NF, name)(x))
     assert_close(grad, getattr(NF, name + "_backward")(g, x))
 
@@ -68,33 +70,34 @@ def test_agrees_with_the_numpy_implementation(name, x):
     ("elu", {"alpha": 0.7}), ("silu", {}), ("gelu", {}), ("gelu", {"approximate": "tanh"}),
     ("softmax", {"dim": 1}), ("softmax", {"dim": 0}), ("log_softmax", {"dim": -1}), ("log_softmax", {"dim": 0}),
 ])
-def test_autograd_gradcheck(name, kwargs):
-    gen = torch.Generator().manual_seed(0)
+def test_autograd_gradcheck(device, name, kwargs):
+    gen = torch.Generator().manual_seed(0)  # a CPU generator: draw there, then move
     magnitude = 0.1 + 3 * torch.rand(3, 4, generator=gen, dtype=torch.float64)
     sign = torch.where(torch.rand(3, 4, generator=gen) < 0.5, -1.0, 1.0).double()
-    x = (sign * magnitude).requires_grad_()  # away from the kinks at 0
+    x = (sign * magnitude).to(device).requires_grad_()  # away from the kinks at 0
     fn = lambda t: getattr(F, name)(t, **kwargs)  # noqa: E731
     assert torch.autograd.gradcheck(fn, (x,))
     if name not in ("relu", "leaky_relu"):  # their second derivative is 0 almost everywhere
         assert torch.autograd.gradgradcheck(fn, (x,))
 
 
-def test_gradients_at_zero_follow_torch():
+def test_gradients_at_zero_follow_torch(device):
     for name, kwargs in [("relu", {}), ("leaky_relu", {"negative_slope": 0.3}), ("elu", {"alpha": 2.0}),
                          ("sigmoid", {}), ("tanh", {}), ("silu", {}), ("gelu", {})]:
         reference = ELEMENTWISE[name][0]
-        _, grad = forward_backward(getattr(F, name), np.zeros(1), np.ones(1), **kwargs)
-        _, grad_ref = forward_backward(reference, np.zeros(1), np.ones(1), **kwargs)
+        _, grad = forward_backward(getattr(F, name), np.zeros(1), np.ones(1), device, **kwargs)
+        _, grad_ref = forward_backward(reference, np.zeros(1), np.ones(1), device, **kwargs)
         assert_close(grad, grad_ref, msg=name)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("name", ALL)
-def test_extreme_inputs(name, dtype):
-    x = torch.tensor([-1e4, -1000.0, -40.0, 0.0, 40.0, 1000.0, 1e4], dtype=dtype, requires_grad=True)
+def test_extreme_inputs(device, name, dtype):
+    x = torch.tensor([-1e4, -1000.0, -40.0, 0.0, 40.0, 1000.0, 1e4], dtype=dtype, device=device, requires_grad=True)
     y = getattr(F, name)(x)
     y.backward(torch.ones_like(y))
     assert y.dtype == dtype and x.grad.dtype == dtype
+    assert y.device.type == x.grad.device.type == device.type
     assert torch.isfinite(y).all() and torch.isfinite(x.grad).all()
     reference = NORMALIZING[name] if name in NORMALIZING else ELEMENTWISE[name][0]
     xr = x.detach().clone().requires_grad_()
@@ -105,19 +108,19 @@ def test_extreme_inputs(name, dtype):
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_float32_matches_torch(name):
-    gen = torch.Generator().manual_seed(1)
+def test_float32_matches_torch(device, name):
+    gen = torch.Generator().manual_seed(1)  # CPU tensors, passed on as NumPy arrays
     x = 3 * torch.randn(4, 5, generator=gen)
     g = torch.randn(4, 5, generator=gen)
-    y, grad = forward_backward(getattr(F, name), x.numpy(), g.numpy())
+    y, grad = forward_backward(getattr(F, name), x.numpy(), g.numpy(), device)
     reference = (lambda t: NORMALIZING[name](t, -1)) if name in NORMALIZING else ELEMENTWISE[name][0]
-    y_ref, grad_ref = forward_backward(reference, x.numpy(), g.numpy())
+    y_ref, grad_ref = forward_backward(reference, x.numpy(), g.numpy(), device)
     assert y.dtype == torch.float32
     assert_close(y, y_ref)
     assert_close(grad, grad_ref)
 
 
-def test_mirrored_ops_are_never_called(monkeypatch):
+def test_mirrored_ops_are_never_called(device, monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("the mirrored op was called")
 
@@ -129,18 +132,23 @@ def test_mirrored_ops_are_never_called(monkeypatch):
     ]:
         for name in names:
             monkeypatch.setattr(module, name, forbidden)
-    x = torch.linspace(-3, 3, 7, dtype=torch.float64, requires_grad=True)
+    x = torch.linspace(-3, 3, 7, dtype=torch.float64, device=device, requires_grad=True)
     for name in ALL:
-        getattr(F, name)(x).sum().backward()
+        y = getattr(F, name)(x)
+        assert y.device.type == device.type
+        y.sum().backward()
     F.gelu(x, approximate="tanh").sum().backward()
+    assert x.grad.device.type == device.type
 
 
-def test_softmax_degenerate_shapes_and_masking():
-    assert F.softmax(torch.tensor(3.0)).item() == 1.0
-    assert F.log_softmax(torch.tensor(3.0), dim=0).item() == 0.0
-    assert F.softmax(torch.zeros(2, 0)).shape == (2, 0)
-    x = torch.tensor([[0.0, -float("inf"), 1.0]], dtype=torch.float64, requires_grad=True)
+def test_softmax_degenerate_shapes_and_masking(device):
+    assert F.softmax(torch.tensor(3.0, device=device)).item() == 1.0
+    assert F.log_softmax(torch.tensor(3.0, device=device), dim=0).item() == 0.0
+    empty = F.softmax(torch.zeros(2, 0, device=device))
+    assert empty.shape == (2, 0) and empty.device.type == device.type
+    x = torch.tensor([[0.0, -float("inf"), 1.0]], dtype=torch.float64, device=device, requires_grad=True)
     y = F.softmax(x)
+    assert y.device.type == device.type
     y.backward(torch.ones_like(y))
     assert_close(y, TF.softmax(x.detach(), -1))
     assert torch.isfinite(x.grad).all()

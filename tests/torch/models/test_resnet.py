@@ -2,7 +2,9 @@
 
 torchvision is not a dependency: its layout is checked against hard-coded facts (the
 parameter counts torchvision documents, its state_dict keys), and each block against its
-formula written with torch.nn.functional.
+formula written with torch.nn.functional. Forward passes, gradients and the formulas run on
+every available device; counts, keys, initialization and argument checks on the CPU (or on
+the meta device, where only shapes matter).
 """
 
 import math
@@ -164,16 +166,16 @@ def test_preact_counts():
 # ---------------------------------------------------------------------------- output shapes
 
 @pytest.mark.parametrize("size", [(1, 64, 64), (2, 32, 48), (1, 33, 33), (2, 64, 17)])
-def test_resnet18_output_shapes(size):
+def test_resnet18_output_shapes(device, size):
     n, h, w = size
     torch.manual_seed(0)
-    model = models.resnet18(num_classes=7)
-    x = torch.randn(n, 3, h, w)
+    model = models.resnet18(num_classes=7).to(device)
+    x = torch.randn(n, 3, h, w, device=device)
     shapes = {}
     for name in ("maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool"):
         getattr(model, name).register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, tuple(o.shape)))
     out = model(x)
-    assert tuple(out.shape) == (n, 7)
+    assert tuple(out.shape) == (n, 7) and out.device.type == device.type
 
     def down(s, times):  # each stride-2 step with padding: s -> floor((s - 1) / 2) + 1
         for _ in range(times):
@@ -187,28 +189,30 @@ def test_resnet18_output_shapes(size):
     assert shapes["avgpool"] == (n, 512, 1, 1)
 
 
-def test_resnet50_and_resnext_output_shapes():
+def test_resnet50_and_resnext_output_shapes(device):
     torch.manual_seed(0)
-    x = torch.randn(1, 3, 64, 64)
-    for model in (models.resnet50(), models.resnext50_32x4d(num_classes=5)):
+    x = torch.randn(1, 3, 64, 64, device=device)
+    for model in (models.resnet50().to(device), models.resnext50_32x4d(num_classes=5).to(device)):
         features = torch.nn.Sequential(model.conv1, model.bn1, model.relu, model.maxpool, model.layer1,
                                        model.layer2, model.layer3, model.layer4)
         assert tuple(features(x).shape) == (1, 2048, 2, 2)
-        assert tuple(model(x).shape) == (1, model.fc.out_features)
+        out = model(x)
+        assert tuple(out.shape) == (1, model.fc.out_features) and out.device.type == device.type
 
 
-def test_tiny_input_in_eval_mode():
-    model = models.resnet18(num_classes=3).eval()
-    assert tuple(model(torch.randn(1, 3, 1, 1)).shape) == (1, 3)
+def test_tiny_input_in_eval_mode(device):
+    model = models.resnet18(num_classes=3).to(device).eval()
+    out = model(torch.randn(1, 3, 1, 1, device=device))
+    assert tuple(out.shape) == (1, 3) and out.device.type == device.type
 
 
-def test_replace_stride_with_dilation_keeps_resolution():
+def test_replace_stride_with_dilation_keeps_resolution(device):
     torch.manual_seed(0)
-    model = ResNet(Bottleneck, [1, 1, 2, 2], replace_stride_with_dilation=[False, True, True]).eval()
+    model = ResNet(Bottleneck, [1, 1, 2, 2], replace_stride_with_dilation=[False, True, True]).to(device).eval()
     out = {}
-    model.layer4.register_forward_hook(lambda m, i, o: out.__setitem__("layer4", tuple(o.shape)))
-    model(torch.randn(1, 3, 64, 64))
-    assert out["layer4"] == (1, 2048, 8, 8)  # output stride 8 instead of 32
+    model.layer4.register_forward_hook(lambda m, i, o: out.__setitem__("layer4", (tuple(o.shape), o.device.type)))
+    model(torch.randn(1, 3, 64, 64, device=device))
+    assert out["layer4"] == ((1, 2048, 8, 8), device.type)  # output stride 8 instead of 32
     # as torchvision: a stage's first block keeps the previous dilation, the others use the new one
     assert [b.conv2.dilation for b in model.layer3] == [(1, 1), (2, 2)]
     assert [b.conv2.dilation for b in model.layer4] == [(2, 2), (4, 4)]
@@ -217,7 +221,7 @@ def test_replace_stride_with_dilation_keeps_resolution():
 
 @given(inplanes=st.integers(1, 6), planes=st.integers(1, 6), stride=st.integers(1, 3), h=st.integers(1, 9),
        w=st.integers(1, 9), kind=st.sampled_from(["basic", "bottleneck", "preact", "plain"]))
-def test_block_output_shapes(inplanes, planes, stride, h, w, kind):
+def test_block_output_shapes(device, inplanes, planes, stride, h, w, kind):
     block_type = {"basic": BasicBlock, "bottleneck": Bottleneck, "preact": PreActBlock, "plain": PlainBlock}[kind]
     outplanes = planes * block_type.expansion
     needs_projection = stride != 1 or inplanes != outplanes
@@ -225,10 +229,10 @@ def test_block_output_shapes(inplanes, planes, stride, h, w, kind):
     if needs_projection and block_type is not PlainBlock:
         downsample = torch.nn.Sequential(torch.nn.Conv2d(inplanes, outplanes, 1, stride=stride, bias=False),
                                          torch.nn.BatchNorm2d(outplanes))
-    block = block_type(inplanes, planes, stride, downsample).double().eval()
-    out = block(torch.randn(2, inplanes, h, w, dtype=torch.float64))
+    block = block_type(inplanes, planes, stride, downsample).double().to(device).eval()
+    out = block(torch.randn(2, inplanes, h, w, dtype=torch.float64, device=device))
     assert tuple(out.shape) == (2, outplanes, (h - 1) // stride + 1, (w - 1) // stride + 1)
-    assert out.dtype == torch.float64
+    assert out.dtype == torch.float64 and out.device.type == device.type
 
 
 # ------------------------------------------------------------- the blocks against their formulas
@@ -238,7 +242,10 @@ def _bn_eval(x, bn):
 
 
 def _randomize_bn(module, generator):
-    """Non-trivial BN statistics and affine parameters, so eval-mode BN is not the identity."""
+    """Non-trivial BN statistics and affine parameters, so eval-mode BN is not the identity.
+
+    ``generator`` is a CPU generator: the values are drawn on the CPU and copied to wherever the module lives.
+    """
     for m in module.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             with torch.no_grad():
@@ -248,43 +255,48 @@ def _randomize_bn(module, generator):
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=generator, dtype=m.weight.dtype) + 0.5)
 
 
-def test_basic_block_formula():
+def test_basic_block_formula(device):
     g = torch.Generator().manual_seed(0)
     ds = torch.nn.Sequential(torch.nn.Conv2d(4, 6, 1, stride=2, bias=False), torch.nn.BatchNorm2d(6))
-    block = BasicBlock(4, 6, stride=2, downsample=ds).double().eval()
+    block = BasicBlock(4, 6, stride=2, downsample=ds).double().to(device).eval()
     _randomize_bn(block, g)
-    x = torch.randn(3, 4, 7, 7, generator=g, dtype=torch.float64)
+    x = torch.randn(3, 4, 7, 7, generator=g, dtype=torch.float64).to(device)
     # F(x) = BN2(W2 * ReLU(BN1(W1 * x))); y = ReLU(F(x) + BN(W_s * x))
     f = _bn_eval(F.conv2d(F.relu(_bn_eval(F.conv2d(x, block.conv1.weight, stride=2, padding=1), block.bn1)),
                           block.conv2.weight, padding=1), block.bn2)
     s = _bn_eval(F.conv2d(x, ds[0].weight, stride=2), ds[1])
-    assert_close(block(x), F.relu(f + s))
+    y = block(x)
+    assert y.device.type == device.type
+    assert_close(y, F.relu(f + s))
 
 
-def test_bottleneck_formula_stride_on_the_3x3():
+def test_bottleneck_formula_stride_on_the_3x3(device):
     g = torch.Generator().manual_seed(1)
     ds = torch.nn.Sequential(torch.nn.Conv2d(8, 16, 1, stride=2, bias=False), torch.nn.BatchNorm2d(16))
-    block = Bottleneck(8, 4, stride=2, downsample=ds, groups=2, base_width=32).double().eval()
+    block = Bottleneck(8, 4, stride=2, downsample=ds, groups=2, base_width=32).double().to(device).eval()
     _randomize_bn(block, g)
     assert block.conv1.stride == (1, 1) and block.conv2.stride == (2, 2) and block.conv3.stride == (1, 1)  # V1.5
-    x = torch.randn(2, 8, 9, 9, generator=g, dtype=torch.float64)
+    x = torch.randn(2, 8, 9, 9, generator=g, dtype=torch.float64).to(device)
     a = F.relu(_bn_eval(F.conv2d(x, block.conv1.weight), block.bn1))
     a = F.relu(_bn_eval(F.conv2d(a, block.conv2.weight, stride=2, padding=1, groups=2), block.bn2))
     f = _bn_eval(F.conv2d(a, block.conv3.weight), block.bn3)
     s = _bn_eval(F.conv2d(x, ds[0].weight, stride=2), ds[1])
-    assert_close(block(x), F.relu(f + s))
+    y = block(x)
+    assert y.device.type == device.type
+    assert_close(y, F.relu(f + s))
 
 
-def test_preact_block_formula_and_ordering():
+def test_preact_block_formula_and_ordering(device):
     g = torch.Generator().manual_seed(2)
-    block = PreActBlock(5, 5).double().eval()
+    block = PreActBlock(5, 5).double().to(device).eval()
     _randomize_bn(block, g)
-    x = torch.randn(2, 5, 6, 6, generator=g, dtype=torch.float64)
+    x = torch.randn(2, 5, 6, 6, generator=g, dtype=torch.float64).to(device)
     # y = x + W2 * ReLU(BN2(W1 * ReLU(BN1(x)))): no ReLU after the sum
     a = F.relu(_bn_eval(x, block.bn1))
     f = F.conv2d(F.relu(_bn_eval(F.conv2d(a, block.conv1.weight, padding=1), block.bn2)), block.conv2.weight,
                  padding=1)
     y = block(x)
+    assert y.device.type == device.type
     assert_close(y, x + f)
     assert (y < 0).any()  # nothing clips the sum
 
@@ -295,65 +307,70 @@ def test_preact_block_formula_and_ordering():
     assert calls == ["bn1", "relu", "conv1", "bn2", "relu", "conv2"]
 
     calls = []
-    basic = BasicBlock(5, 5)
+    basic = BasicBlock(5, 5).to(device)
     for name, m in basic.named_children():
         m.register_forward_hook(lambda mod, i, o, name=name: calls.append(name))
-    assert (basic(torch.randn(2, 5, 6, 6)) >= 0).all()
+    assert (basic(torch.randn(2, 5, 6, 6, device=device)) >= 0).all()
     assert calls == ["conv1", "bn1", "relu", "conv2", "bn2", "relu"]
 
 
-def test_preact_projection_sees_the_preactivated_input():
+def test_preact_projection_sees_the_preactivated_input(device):
     g = torch.Generator().manual_seed(3)
     ds = torch.nn.Sequential(torch.nn.Conv2d(3, 6, 1, stride=2, bias=False))
-    block = PreActBlock(3, 6, stride=2, downsample=ds).double().eval()
+    block = PreActBlock(3, 6, stride=2, downsample=ds).double().to(device).eval()
     _randomize_bn(block, g)
     with torch.no_grad():
         block.conv2.weight.zero_()  # leaves only the shortcut
-    x = torch.randn(2, 3, 8, 8, generator=g, dtype=torch.float64)
-    assert_close(block(x), F.conv2d(F.relu(_bn_eval(x, block.bn1)), ds[0].weight, stride=2))
+    x = torch.randn(2, 3, 8, 8, generator=g, dtype=torch.float64).to(device)
+    y = block(x)
+    assert y.device.type == device.type
+    assert_close(y, F.conv2d(F.relu(_bn_eval(x, block.bn1)), ds[0].weight, stride=2))
 
 
-def test_plain_block_has_no_shortcut():
+def test_plain_block_has_no_shortcut(device):
     g = torch.Generator().manual_seed(4)
-    block = PlainBlock(4, 4).double().eval()
+    block = PlainBlock(4, 4).double().to(device).eval()
     _randomize_bn(block, g)
-    x = torch.randn(2, 4, 5, 5, generator=g, dtype=torch.float64)
+    x = torch.randn(2, 4, 5, 5, generator=g, dtype=torch.float64).to(device)
     f = _bn_eval(F.conv2d(F.relu(_bn_eval(F.conv2d(x, block.conv1.weight, padding=1), block.bn1)),
                           block.conv2.weight, padding=1), block.bn2)
-    assert_close(block(x), F.relu(f))
+    y = block(x)
+    assert y.device.type == device.type
+    assert_close(y, F.relu(f))
 
 
 # ------------------------------------------------------------------- the identity shortcut
 
-def test_zeroed_residual_branch_is_identity_up_to_relu():
+def test_zeroed_residual_branch_is_identity_up_to_relu(device):
     torch.manual_seed(0)
-    x = torch.randn(2, 8, 6, 6, dtype=torch.float64)
+    x = torch.randn(2, 8, 6, 6, dtype=torch.float64, device=device)
     for block in (BasicBlock(8, 8), Bottleneck(8, 2)):
-        block = block.double()
+        block = block.double().to(device)
         last_bn = block.bn3 if isinstance(block, Bottleneck) else block.bn2
         with torch.no_grad():
             last_bn.weight.zero_()
             last_bn.bias.zero_()
         for mode in (block.train(), block.eval()):
             assert torch.equal(mode(x), F.relu(x))
-    preact = PreActBlock(8, 8).double()
+    preact = PreActBlock(8, 8).double().to(device)
     with torch.no_grad():
         preact.conv2.weight.zero_()
     assert torch.equal(preact(x), x)  # no final ReLU: exactly the identity
 
 
-def test_jacobian_is_identity_plus_branch_jacobian():
+def test_jacobian_is_identity_plus_branch_jacobian(device):
     torch.manual_seed(0)
-    block = PreActBlock(2, 2).double().eval()
+    block = PreActBlock(2, 2).double().to(device).eval()
     _randomize_bn(block, torch.Generator().manual_seed(5))
-    x = torch.randn(1, 2, 3, 3, dtype=torch.float64)
+    x = torch.randn(1, 2, 3, 3, dtype=torch.float64).to(device)  # drawn on the CPU: the same x on every device
     jac_y = torch.autograd.functional.jacobian(block, x).reshape(18, 18)
 
     def branch(z):  # F(z) = y - z
         return block(z) - z
 
     jac_f = torch.autograd.functional.jacobian(branch, x).reshape(18, 18)
-    assert_close(jac_y, torch.eye(18, dtype=torch.float64) + jac_f)
+    assert jac_y.device.type == device.type
+    assert_close(jac_y, torch.eye(18, dtype=torch.float64, device=device) + jac_f)
     assert torch.linalg.matrix_norm(jac_f) > 0.1  # the branch is not negligible here
 
 
@@ -375,14 +392,14 @@ def test_zero_init_residual():
     assert torch.all(preact.layer1[0].bn2.weight == 1)  # a zero BN weight before a ReLU would never learn
 
 
-def test_zero_init_blocks_start_as_identity_and_still_learn():
+def test_zero_init_blocks_start_as_identity_and_still_learn(device):
     torch.manual_seed(0)
-    model = DigitsResNet(BasicBlock, (2, 2), (8, 16), zero_init_residual=True).double()
-    x = torch.randn(4, 8, 6, 6, dtype=torch.float64)
+    model = DigitsResNet(BasicBlock, (2, 2), (8, 16), zero_init_residual=True).double().to(device)
+    x = torch.randn(4, 8, 6, 6, dtype=torch.float64, device=device)
     block = model.layer1[1]  # identity shortcut
     assert torch.equal(block(x), F.relu(x))
-    images = torch.randn(4, 1, 8, 8, dtype=torch.float64)
-    F.cross_entropy(model(images), torch.tensor([0, 1, 2, 3])).backward()
+    images = torch.randn(4, 1, 8, 8, dtype=torch.float64, device=device)
+    F.cross_entropy(model(images), torch.tensor([0, 1, 2, 3], device=device)).backward()
     assert block.bn2.weight.grad.abs().sum() > 0   # the zeroed scale gets a gradient
     assert model.conv1.weight.grad.abs().sum() > 0
 
@@ -410,22 +427,23 @@ def test_downsample_only_when_the_shape_changes():
 
 # ------------------------------------------------------------------------ gradients, init
 
-def test_gradient_reaches_conv1():
+def test_gradient_reaches_conv1(device):
     torch.manual_seed(0)
-    for model in (models.resnet18(num_classes=10), models.resnet50(num_classes=10)):
-        out = model(torch.randn(2, 3, 64, 64))
-        F.cross_entropy(out, torch.tensor([1, 7])).backward()
+    for model in (models.resnet18(num_classes=10).to(device), models.resnet50(num_classes=10).to(device)):
+        out = model(torch.randn(2, 3, 64, 64, device=device))
+        F.cross_entropy(out, torch.tensor([1, 7], device=device)).backward()
         grad = model.conv1.weight.grad
         assert grad is not None and torch.isfinite(grad).all() and grad.norm() > 0
+        assert grad.device.type == device.type
         assert all(p.grad is not None for p in model.parameters())
 
 
-def test_gradcheck_small_blocks():
+def test_gradcheck_small_blocks(device):
     torch.manual_seed(0)
-    x = torch.randn(2, 4, 4, 4, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(2, 4, 4, 4, dtype=torch.float64).to(device).requires_grad_()
     ds = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 1, stride=2, bias=False), torch.nn.BatchNorm2d(8))
     for block in (BasicBlock(4, 4), Bottleneck(4, 2, stride=2, downsample=ds), PreActBlock(4, 4)):
-        block = block.double()  # train mode: batch statistics depend on the whole batch, gradcheck covers it
+        block = block.double().to(device)  # train mode: batch statistics depend on the whole batch, gradcheck covers it
         assert torch.autograd.gradcheck(lambda z: block(z.clone()), (x,), eps=1e-6, atol=1e-5)
 
 
@@ -442,16 +460,16 @@ def test_torchvision_initialization():
     assert model.fc.weight.abs().max() <= bound and model.fc.weight.abs().max() > 0.99 * bound
 
 
-def test_state_dict_round_trip():
+def test_state_dict_round_trip(device):
     torch.manual_seed(0)
-    a, b = models.resnet18(num_classes=4).eval(), models.resnet18(num_classes=4).eval()
-    x = torch.randn(1, 3, 32, 32)
+    a, b = models.resnet18(num_classes=4).to(device).eval(), models.resnet18(num_classes=4).to(device).eval()
+    x = torch.randn(1, 3, 32, 32, device=device)
     assert not torch.equal(a(x), b(x))
     b.load_state_dict(a.state_dict(), strict=True)
     assert torch.equal(a(x), b(x))
 
 
-def test_dlref_conv_and_batchnorm_inside_resnet():
+def test_dlref_conv_and_batchnorm_inside_resnet(device):
     torch.manual_seed(0)
     theirs = ResNet(BasicBlock, [1, 1, 1, 1], num_classes=5).double()
     ours = ResNet(BasicBlock, [1, 1, 1, 1], num_classes=5, conv_layer=dnn.Conv2d,
@@ -463,32 +481,38 @@ def test_dlref_conv_and_batchnorm_inside_resnet():
             if m.weight.numel() > 10_000:
                 assert abs(m.weight.std().item() / math.sqrt(2 / fan_out) - 1) < 0.05
     ours.load_state_dict(theirs.state_dict())
-    x = torch.randn(2, 3, 40, 40, dtype=torch.float64, requires_grad=True)
+    ours.to(device), theirs.to(device)
+    x = torch.randn(2, 3, 40, 40, dtype=torch.float64, device=device, requires_grad=True)
     for mode in ("train", "eval"):
         getattr(ours, mode)(), getattr(theirs, mode)()
         x.grad = None
         y_ours = ours(x)
         (g_ours,) = torch.autograd.grad(y_ours.square().sum(), x)
+        assert y_ours.device.type == g_ours.device.type == device.type
         y_theirs = theirs(x)
         (g_theirs,) = torch.autograd.grad(y_theirs.square().sum(), x)
         assert_close(y_ours, y_theirs)
         assert_close(g_ours, g_theirs)
+    for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values(), strict=True):
+        assert a.device.type == device.type, name
+        assert_close(a, b, msg=name)  # the same running statistics after the train-mode pass
 
 
 # --------------------------------------------------------------------------- DigitsResNet
 
-def test_digits_resnet_depth_and_shapes():
-    model = DigitsResNet()  # BasicBlock, (3, 3, 3), (16, 32, 64): ResNet-20
+def test_digits_resnet_depth_and_shapes(device):
+    model = DigitsResNet().to(device)  # BasicBlock, (3, 3, 3), (16, 32, 64): ResNet-20
     weighted = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
     projections = [m for m in weighted if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (1, 1)]
     assert len(weighted) - len(projections) == 6 * 3 + 2
-    out = model(torch.randn(5, 1, 8, 8))
-    assert tuple(out.shape) == (5, 10)
+    out = model(torch.randn(5, 1, 8, 8, device=device))
+    assert tuple(out.shape) == (5, 10) and out.device.type == device.type
     plain = DigitsResNet(PlainBlock)
     assert n_params(model) - n_params(plain) == sum(p.numel() for m in projections for p in m.parameters()) \
         + 2 * (32 + 64)  # the projections' convs and BNs are all that differ
-    bottleneck = DigitsResNet(Bottleneck, (1, 1), (4, 8), in_channels=3, num_classes=2)
-    assert tuple(bottleneck(torch.randn(2, 3, 8, 8)).shape) == (2, 2) and bottleneck.fc.in_features == 32
+    bottleneck = DigitsResNet(Bottleneck, (1, 1), (4, 8), in_channels=3, num_classes=2).to(device)
+    out = bottleneck(torch.randn(2, 3, 8, 8, device=device))
+    assert tuple(out.shape) == (2, 2) and out.device.type == device.type and bottleneck.fc.in_features == 32
 
 
 def test_digits_resnet_learns_digits():

@@ -1,4 +1,5 @@
-"""Activation modules from torch primitives against torch.nn: outputs, gradients, repr, errors."""
+"""Activation modules from torch primitives against torch.nn: outputs, gradients (on every available device),
+repr, errors."""
 
 import numpy as np
 import pytest
@@ -29,21 +30,23 @@ PAIRS = [
 IDS = [repr(theirs()) for _, theirs in PAIRS]
 
 
-def run(module, x, g):
-    xt = torch.tensor(x, requires_grad=True)
+def run(module, x, g, device):
+    """Output and input gradient of ``module`` at the NumPy array ``x`` for upstream gradient ``g``, on ``device``."""
+    xt = torch.tensor(x, device=device, requires_grad=True)
     y = module(xt)
-    y.backward(torch.tensor(g))
+    y.backward(torch.tensor(g, device=device))
+    assert y.device.type == xt.grad.device.type == device.type
     return y.detach(), xt.grad
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=IDS)
 @given(data=st.data())
-def test_matches_torch_module(pair, data):
+def test_matches_torch_module(device, pair, data):
     x = data.draw(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5),
                              elements=st.floats(-20, 20)))
     g = data.draw(hnp.arrays(np.float64, x.shape, elements=st.floats(-5, 5)))
-    y, grad = run(pair[0](), x, g)
-    y_ref, grad_ref = run(pair[1](), x, g)
+    y, grad = run(pair[0](), x, g, device)
+    y_ref, grad_ref = run(pair[1](), x, g, device)
     assert_close(y, y_ref)
     assert_close(grad, grad_ref)
 
@@ -69,19 +72,20 @@ def test_repr_with_arguments(ours, theirs):
     assert repr(ours) == repr(theirs)
 
 
-def test_in_a_network_with_float32_and_extreme_inputs():
+def test_in_a_network_with_float32_and_extreme_inputs(device):
     torch.manual_seed(0)
     ours = torch.nn.Sequential(torch.nn.Linear(4, 6), nn.SiLU(), torch.nn.Linear(6, 3), nn.Softmax(dim=1))
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.SiLU(), torch.nn.Linear(6, 3), torch.nn.Softmax(dim=1))
     theirs.load_state_dict(ours.state_dict())
-    x = torch.tensor([[1e4, -1e4, 0.0, 1.0], [0.5, -0.5, 2.0, -2.0]])
+    ours.to(device), theirs.to(device)
+    x = torch.tensor([[1e4, -1e4, 0.0, 1.0], [0.5, -0.5, 2.0, -2.0]], device=device)
     y, y_ref = ours(x), theirs(x)
-    assert y.dtype == torch.float32
+    assert y.dtype == torch.float32 and y.device.type == device.type
     assert_close(y, y_ref)
     y[:, 0].sum().backward()
     y_ref[:, 0].sum().backward()
     for (name, p), p_ref in zip(ours.named_parameters(), theirs.parameters()):
-        assert torch.isfinite(p.grad).all(), name
+        assert torch.isfinite(p.grad).all() and p.grad.device.type == device.type, name
         assert_close(p.grad, p_ref.grad, msg=name)
 
 

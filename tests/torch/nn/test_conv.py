@@ -1,4 +1,4 @@
-"""dlref.torch.nn.Conv2d against torch.nn.Conv2d."""
+"""dlref.torch.nn.Conv2d against torch.nn.Conv2d; initialization, outputs and gradients on every available device."""
 
 import math
 import warnings
@@ -12,14 +12,15 @@ from dlref.testing import assert_close
 from dlref.torch import nn
 
 
-def test_same_seed_same_initial_weights_as_torch():
+def test_same_seed_same_initial_weights_as_torch(device):
     for kwargs in (dict(), dict(bias=False), dict(groups=2, padding="same")):
+        torch.manual_seed(3)  # seeds every device's generator
+        ours = nn.Conv2d(4, 6, (3, 2), device=device, **kwargs)
         torch.manual_seed(3)
-        ours = nn.Conv2d(4, 6, (3, 2), **kwargs)
-        torch.manual_seed(3)
-        theirs = torch.nn.Conv2d(4, 6, (3, 2), **kwargs)
+        theirs = torch.nn.Conv2d(4, 6, (3, 2), device=device, **kwargs)
         for (name_a, a), (name_b, b) in zip(ours.state_dict().items(), theirs.state_dict().items(), strict=True):
             assert name_a == name_b
+            assert a.device.type == device.type, name_a
             assert torch.equal(a, b), name_a
 
 
@@ -46,37 +47,41 @@ def test_parameters_and_state_dict_match_torch():
        dilation=st.sampled_from([1, 2, (1, 2)]),
        padding_mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]), bias=st.booleans(),
        batched=st.booleans(), seed=st.integers(0, 2**16))
-def test_load_across_then_same_outputs_and_gradients(groups, kernel, stride, padding, dilation, padding_mode, bias,
-                                                     batched, seed):
+def test_load_across_then_same_outputs_and_gradients(device, groups, kernel, stride, padding, dilation, padding_mode,
+                                                     bias, batched, seed):
     if padding == "same":
         stride = 1
     kwargs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias,
-                  padding_mode=padding_mode, dtype=torch.float64)
+                  padding_mode=padding_mode, dtype=torch.float64, device=device)
     theirs = torch.nn.Conv2d(2 * groups, 3 * groups, kernel, **kwargs)
     ours = nn.Conv2d(2 * groups, 3 * groups, kernel, **kwargs)
     ours.load_state_dict(theirs.state_dict())
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)  # a CPU generator: draw there, then move
     shape = (2, 2 * groups, 7, 6) if batched else (2 * groups, 7, 6)
-    x = torch.randn(shape, dtype=torch.float64, generator=gen)
+    x = torch.randn(shape, dtype=torch.float64, generator=gen).to(device)
     x_ours, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
     with warnings.catch_warnings():  # torch warns that 'same' with even kernels copies the input
         warnings.simplefilter("ignore", UserWarning)
         y_theirs = theirs(x_theirs)
     y_ours = ours(x_ours)
+    assert y_ours.device.type == device.type
     assert_close(y_ours, y_theirs)
-    g = torch.randn(y_theirs.shape, dtype=torch.float64, generator=gen)
+    g = torch.randn(y_theirs.shape, dtype=torch.float64, generator=gen).to(device)
     y_ours.backward(g)
     y_theirs.backward(g)
     assert_close(x_ours.grad, x_theirs.grad)
     grads_theirs = {n: p.grad for n, p in theirs.named_parameters()}
     for name, p in ours.named_parameters():
+        assert p.device.type == p.grad.device.type == device.type, name
         assert_close(p.grad, grads_theirs[name])
 
 
-def test_float32_by_default():
-    layer = nn.Conv2d(3, 4, 3)
-    assert layer.weight.dtype == torch.float32
-    assert layer(torch.randn(2, 3, 5, 5)).dtype == torch.float32
+def test_float32_by_default(device):
+    assert nn.Conv2d(3, 4, 3).weight.dtype == torch.float32
+    layer = nn.Conv2d(3, 4, 3, device=device)
+    assert layer.weight.dtype == torch.float32 and layer.weight.device.type == device.type
+    y = layer(torch.randn(2, 3, 5, 5, device=device))
+    assert y.dtype == torch.float32 and y.device.type == device.type
 
 
 @pytest.mark.parametrize("args,kwargs,error,match", [

@@ -1,4 +1,5 @@
-"""dlref.torch.nn pooling layers against torch.nn: constructors, attributes, repr, outputs and gradients."""
+"""dlref.torch.nn pooling layers against torch.nn: constructors, attributes, repr, outputs and gradients (on every
+available device)."""
 
 import pytest
 import torch
@@ -34,24 +35,27 @@ def test_same_repr_attributes_and_no_parameters(name, args, kwargs):
 
 @pytest.mark.parametrize("name, args, kwargs", CASES)
 @given(seed=st.integers(0, 2**16), batched=st.booleans(), integer_valued=st.booleans())
-def test_outputs_and_gradients_match_torch(name, args, kwargs, seed, batched, integer_valued):
-    gen = torch.Generator().manual_seed(seed)
+def test_outputs_and_gradients_match_torch(device, name, args, kwargs, seed, batched, integer_valued):
+    gen = torch.Generator().manual_seed(seed)  # a CPU generator: draw there, then move
     shape = (2, 3, 9, 8) if batched else (3, 9, 8)
     x = (torch.randint(-2, 3, shape, generator=gen).double() if integer_valued   # ties
-         else torch.randn(shape, dtype=torch.float64, generator=gen))
+         else torch.randn(shape, dtype=torch.float64, generator=gen)).to(device)
     xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
     out_a, out_b = getattr(nn, name)(*args, **kwargs)(xa), getattr(torch.nn, name)(*args, **kwargs)(xb)
     if kwargs.get("return_indices"):
+        assert out_a[1].device.type == device.type
         assert torch.equal(out_a[1], out_b[1])
         out_a, out_b = out_a[0], out_b[0]
+    assert out_a.device.type == device.type
     assert_close(out_a, out_b)
-    g = torch.randn(out_b.shape, dtype=torch.float64, generator=gen)
+    g = torch.randn(out_b.shape, dtype=torch.float64, generator=gen).to(device)
     out_a.backward(g)
     out_b.backward(g)
+    assert xa.grad.device.type == device.type
     assert_close(xa.grad, xb.grad)
 
 
-def test_in_a_network_against_torch():
+def test_in_a_network_against_torch(device):
     torch.manual_seed(0)
     theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
                                  torch.nn.AvgPool2d(3, stride=1, padding=1), torch.nn.AdaptiveAvgPool2d(1),
@@ -60,12 +64,16 @@ def test_in_a_network_against_torch():
                                nn.AvgPool2d(3, stride=1, padding=1), nn.AdaptiveAvgPool2d(1),
                                torch.nn.Flatten(), nn.Linear(4, 3)).double()
     ours.load_state_dict(theirs.state_dict())
-    x = torch.randn(5, 1, 8, 8, dtype=torch.float64)
-    assert_close(ours(x), theirs(x))
+    ours.to(device), theirs.to(device)
+    x = torch.randn(5, 1, 8, 8, dtype=torch.float64, device=device)
+    y = ours(x)
+    assert y.device.type == device.type
+    assert_close(y, theirs(x))
     ours(x).square().sum().backward()
     theirs(x).square().sum().backward()
     for (n_a, p_a), (n_b, p_b) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
         assert n_a == n_b
+        assert p_a.grad.device.type == device.type
         assert_close(p_a.grad, p_b.grad)
 
 

@@ -1,4 +1,5 @@
-"""dlref.torch.nn.utils: clip_grad_norm_ / clip_grad_value_ from primitives, against torch.nn.utils."""
+"""dlref.torch.nn.utils: clip_grad_norm_ / clip_grad_value_ from primitives, against torch.nn.utils, on every
+available device (the argument checks on the CPU only)."""
 
 import contextlib
 import math
@@ -45,16 +46,16 @@ def clip_grad_value_(*args, **kwargs):
         return utils.clip_grad_value_(*args, **kwargs)
 
 
-def make_pair(grads, dtype=torch.float64):
-    """The same gradients on two sets of torch Parameters (None -> no grad)."""
+def make_pair(grads, dtype=torch.float64, device="cpu"):
+    """The same gradients on two sets of torch Parameters on ``device`` (None -> no grad)."""
     ours, theirs = [], []
     for g in grads:
         shape = (0,) if g is None else g.shape
-        a = torch.nn.Parameter(torch.zeros(shape, dtype=dtype))
-        b = torch.nn.Parameter(torch.zeros(shape, dtype=dtype))
+        a = torch.nn.Parameter(torch.zeros(shape, dtype=dtype, device=device))
+        b = torch.nn.Parameter(torch.zeros(shape, dtype=dtype, device=device))
         if g is not None:
-            a.grad = torch.tensor(g, dtype=dtype)
-            b.grad = torch.tensor(g, dtype=dtype)
+            a.grad = torch.tensor(g, dtype=dtype, device=device)
+            b.grad = torch.tensor(g, dtype=dtype, device=device)
         ours.append(a)
         theirs.append(b)
     return ours, theirs
@@ -77,24 +78,25 @@ def grad_lists(draw):
 
 @given(grads=grad_lists(), norm_type=st.sampled_from(NORM_TYPES),
        ratio=st.sampled_from([0.0, 1e-3, 0.3, 0.999, 1.5, 100.0]))
-def test_clip_grad_norm_matches_torch(grads, norm_type, ratio):
-    _, probe = make_pair(grads)
+def test_clip_grad_norm_matches_torch(device, grads, norm_type, ratio):
+    _, probe = make_pair(grads, device=device)
     max_norm = ratio * float(ref_norm(probe, math.inf, norm_type))  # below and above the norm
-    ours, theirs = make_pair(grads)
+    ours, theirs = make_pair(grads, device=device)
     expected = ref_norm(theirs, max_norm, norm_type)
     total = clip_grad_norm_(ours, max_norm, norm_type)
-    assert total.shape == () and total.dtype == expected.dtype
+    assert total.shape == () and total.dtype == expected.dtype and total.device == expected.device
     assert_close(total, expected)
     for a, b in zip(ours, theirs):
         if b.grad is None:
             assert a.grad is None
         else:
+            assert a.grad.device.type == device.type
             assert_close(a.grad, b.grad)
 
 
 @given(grads=grad_lists(), clip_value=st.sampled_from([0.0, 1e-3, 0.5, 2.0, 1e4, math.inf]))
-def test_clip_grad_value_matches_torch(grads, clip_value):
-    ours, theirs = make_pair(grads)
+def test_clip_grad_value_matches_torch(device, grads, clip_value):
+    ours, theirs = make_pair(grads, device=device)
     assert clip_grad_value_(ours, clip_value) is None
     if any(g is not None for g in grads):  # torch raises when no parameter has a grad
         ref_value(theirs, clip_value)
@@ -102,48 +104,51 @@ def test_clip_grad_value_matches_torch(grads, clip_value):
         if b.grad is None:
             assert a.grad is None
         else:
+            assert a.grad.device.type == device.type
             assert_close(a.grad, b.grad)
 
 
 @pytest.mark.parametrize("norm_type", NORM_TYPES)
-def test_float32_and_mixed_dtypes(norm_type):
+def test_float32_and_mixed_dtypes(device, norm_type):
     rng = np.random.default_rng(0)
     g1, g2 = rng.standard_normal((3, 4)) * 5, rng.standard_normal(6)
-    a32, b32 = make_pair([g1], torch.float32)
-    a64, b64 = make_pair([g2], torch.float64)
+    a32, b32 = make_pair([g1], torch.float32, device)
+    a64, b64 = make_pair([g2], torch.float64, device)
     expected = ref_norm(b32, 1.0, norm_type)
     total = clip_grad_norm_(a32, 1.0, norm_type)
     assert total.dtype == torch.float32 and a32[0].grad.dtype == torch.float32
+    assert total.device == expected.device and a32[0].grad.device.type == device.type
     assert_close(total, expected)
     assert_close(a32[0].grad, b32[0].grad)
-    a32, b32 = make_pair([g1], torch.float32)
+    a32, b32 = make_pair([g1], torch.float32, device)
     expected = ref_norm(b32 + b64, 1.0, norm_type)
     total = clip_grad_norm_(a32 + a64, 1.0, norm_type)
-    assert total.dtype == expected.dtype == torch.float64
+    assert total.dtype == expected.dtype == torch.float64 and total.device == expected.device
     assert_close(total, expected)
     for a, b in zip(a32 + a64, b32 + b64):
         assert_close(a.grad, b.grad)
 
 
-def test_real_model_and_generator():
+def test_real_model_and_generator(device):
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).double()
-    twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).double()
+    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).double().to(device)
+    twin = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2)).double().to(device)
     twin.load_state_dict(model.state_dict())
-    x = torch.randn(16, 4, dtype=torch.float64) * 10
+    x = torch.randn(16, 4, dtype=torch.float64, device=device) * 10
     for m in (model, twin):
         (m(x) ** 2).sum().backward()
     total = clip_grad_norm_(model.parameters(), 0.5, 3.5)
     expected = ref_norm(twin.parameters(), 0.5, 3.5)
+    assert total.device == expected.device
     assert_close(total, expected)
     for a, b in zip(model.parameters(), twin.parameters()):
         assert_close(a.grad, b.grad)
     assert not total.requires_grad
 
 
-def test_single_tensor_and_in_place():
-    t = torch.tensor([3.0, 4.0], requires_grad=True)
-    t.grad = torch.tensor([3.0, 4.0])
+def test_single_tensor_and_in_place(device):
+    t = torch.tensor([3.0, 4.0], device=device, requires_grad=True)
+    t.grad = torch.tensor([3.0, 4.0], device=device)
     g = t.grad
     assert float(clip_grad_norm_(t, 1.0)) == 5.0
     assert t.grad is g
@@ -152,10 +157,11 @@ def test_single_tensor_and_in_place():
     assert t.grad is g and t.grad.tolist() == pytest.approx([0.1, 0.1])
 
 
-def test_no_grad_and_empty():
-    p = torch.nn.Parameter(torch.zeros(3))
+def test_no_grad_and_empty(device):
+    p = torch.nn.Parameter(torch.zeros(3, device=device))
     total = clip_grad_norm_([p], 1.0)
     assert total.dtype == torch.float32 and float(total) == 0.0 and p.grad is None
+    assert total.device == ref_norm([p], 1.0).device  # torch's own tensor(0.) when no gradient: on the CPU
     assert float(clip_grad_norm_([], 1.0)) == 0.0
     clip_grad_value_([p], 1.0)  # nothing to clip; torch raises an internal error here
     assert p.grad is None
@@ -163,28 +169,31 @@ def test_no_grad_and_empty():
         clip_grad_norm_((q for q in []), 1.0)
 
 
-def test_zero_size_gradient():
-    ours, theirs = make_pair([np.zeros((0, 2)), np.array([3.0, 4.0])])
-    assert_close(clip_grad_norm_(ours, 1.0), ref_norm(theirs, 1.0))
+def test_zero_size_gradient(device):
+    ours, theirs = make_pair([np.zeros((0, 2)), np.array([3.0, 4.0])], device=device)
+    total = clip_grad_norm_(ours, 1.0)
+    assert total.device.type == device.type
+    assert_close(total, ref_norm(theirs, 1.0))
     assert_close(ours[1].grad, theirs[1].grad)
-    assert float(clip_grad_norm_(make_pair([np.zeros(0)])[0], 1.0, "inf")) == 0.0
+    total = clip_grad_norm_(make_pair([np.zeros(0)], device=device)[0], 1.0, "inf")
+    assert float(total) == 0.0 and total.device.type == device.type
 
 
 @pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
 @pytest.mark.parametrize("norm_type", [2.0, math.inf])
-def test_nonfinite(bad, norm_type):
-    ours, theirs = make_pair([np.array([bad, 1.0]), np.array([2.0])])
+def test_nonfinite(device, bad, norm_type):
+    ours, theirs = make_pair([np.array([bad, 1.0]), np.array([2.0])], device=device)
     assert_close(clip_grad_norm_(ours, 1.0, norm_type), ref_norm(theirs, 1.0, norm_type))
     for a, b in zip(ours, theirs):
         assert_close(a.grad, b.grad)
-    ours, _ = make_pair([np.array([bad, 1.0]), np.array([2.0])])
+    ours, _ = make_pair([np.array([bad, 1.0]), np.array([2.0])], device=device)
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(ours, 1.0, norm_type, error_if_nonfinite=True)
     assert ours[1].grad.tolist() == [2.0]
 
 
-def test_float32_overflow_like_torch():
-    ours, theirs = make_pair([np.array([3e19, 1.0])], torch.float32)
+def test_float32_overflow_like_torch(device):
+    ours, theirs = make_pair([np.array([3e19, 1.0])], torch.float32, device)
     total, expected = clip_grad_norm_(ours, 1.0), ref_norm(theirs, 1.0)
     assert math.isinf(float(total)) and math.isinf(float(expected))
     assert_close(ours[0].grad, theirs[0].grad)
