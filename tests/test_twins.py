@@ -31,8 +31,6 @@ EXCLUDED = {
                                       "the NumPy base class stands in for it",
     "models.Perceptron": "Rosenblatt's perceptron learning rule is a teaching model with no gradient; "
                          "torch has no class for it and a twin would only repeat the NumPy loop",
-    "functional.dropout_mask": "draws the keep-mask from a numpy.random.Generator so that NumPy and torch "
-                               "dropout compare exactly; the torch twin takes that mask as an argument",
 }
 
 

@@ -112,3 +112,54 @@ def fig_batch_size():
         ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def _shared_statistics(name: str, x: np.ndarray, ref: tuple[int, int, int], groups: int) -> np.ndarray:
+    """Which elements of x (N, C, S) share the mean and variance of element ``ref``, read off dlref's backward.
+
+    A one-hot upstream gradient at ``ref`` flows back (through mu and sigma^2) to exactly the
+    elements averaged together with it: the nonzero entries of dL/dx.
+    """
+    g = np.zeros_like(x)
+    g[ref] = 1.0
+    N, C, S = x.shape
+    if name == "batch":
+        grad = F.batch_norm_backward(g, x, None, None, training=True)[0]
+    elif name == "layer":
+        grad = F.layer_norm_backward(g, x, (C, S))[0]
+    elif name == "instance":
+        grad = F.instance_norm_backward(g, x)[0]
+    else:
+        grad = F.group_norm_backward(g, x, groups)[0]
+    return np.abs(grad) > 1e-12
+
+
+def fig_norm_sets():
+    """The four normalizations on an (N, C, H*W) block: the values that share one mean and variance, shaded."""
+    N, C, S, G = 4, 6, 5, 3
+    x = np.random.default_rng(0).standard_normal((N, C, S))
+    ref = (1, 3, 2)                                            # example 1, channel 3, position 2
+    panels = [("batch", "BatchNorm: one channel,\nall examples and positions"),
+              ("layer", "LayerNorm: one example,\nall channels and positions"),
+              ("instance", "InstanceNorm: one example,\none channel, all positions"),
+              ("group", f"GroupNorm ({G} groups): one example,\n{C // G} channels, all positions")]
+    fig = plt.figure(figsize=(12, 3.9))
+    for k, (name, title) in enumerate(panels):
+        ax = fig.add_subplot(1, 4, k + 1, projection="3d")
+        shared = _shared_statistics(name, x, ref, G)          # (N, C, S) booleans
+        ax.voxels(~shared, facecolors=(0.80, 0.84, 0.90, 0.12), edgecolor=(0.45, 0.5, 0.6, 0.35), linewidth=0.4)
+        ax.voxels(shared, facecolors="C1", edgecolor=(0.35, 0.2, 0.05, 0.8), linewidth=0.5)
+        ax.set_box_aspect((N, C, S))
+        ax.view_init(elev=22, azim=-58)
+        ax.set_xticks([]), ax.set_yticks([]), ax.set_zticks([])
+        ax.set_xlabel("N (batch)", labelpad=-12, fontsize=10)
+        ax.set_ylabel("C (channels)", labelpad=-12, fontsize=10)
+        ax.set_zlabel("H, W", labelpad=-12, fontsize=10)
+        ax.set_title(title, fontsize=10.5, pad=0)
+        for pane in (ax.xaxis.pane, ax.yaxis.pane, ax.zaxis.pane):
+            pane.set_visible(False)
+        ax.grid(False)
+    fig.text(0.5, 0.02, "Shaded: the values averaged into one mean and variance (found with dlref: the entries "
+             "of the input gradient that a single output's gradient reaches).", ha="center", fontsize=9.5)
+    fig.subplots_adjust(left=0.0, right=1.0, top=0.88, bottom=0.06, wspace=0.0)
+    return fig

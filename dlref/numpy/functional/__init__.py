@@ -17,11 +17,13 @@ from dlref.numpy.functional.loss import (binary_cross_entropy, binary_cross_entr
                                          binary_cross_entropy_with_logits_backward, cross_entropy,
                                          cross_entropy_backward, huber_loss, huber_loss_backward, l1_loss,
                                          l1_loss_backward, mse_loss, mse_loss_backward, nll_loss,
-                                         nll_loss_backward)
+                                         nll_loss_backward, multi_margin_loss, multi_margin_loss_backward,
+                                         kl_div, kl_div_backward)
 from dlref.numpy.functional.pooling import (adaptive_avg_pool2d, adaptive_avg_pool2d_backward, avg_pool2d,
                                             avg_pool2d_backward, max_pool2d, max_pool2d_backward)
 from dlref.numpy.functional.normalization import (batch_norm, batch_norm_backward, layer_norm,
-                                                  layer_norm_backward)
+                                                  layer_norm_backward, group_norm, group_norm_backward,
+                                                  instance_norm, instance_norm_backward)
 
 __all__ = [
     "elu",
@@ -57,6 +59,10 @@ __all__ = [
     "batch_norm_backward",
     "layer_norm",
     "layer_norm_backward",
+    "group_norm",
+    "group_norm_backward",
+    "instance_norm",
+    "instance_norm_backward",
     "linear",
     "linear_backward",
     "binary_cross_entropy",
@@ -73,4 +79,8 @@ __all__ = [
     "mse_loss_backward",
     "nll_loss",
     "nll_loss_backward",
+    "multi_margin_loss",
+    "multi_margin_loss_backward",
+    "kl_div",
+    "kl_div_backward",
 ]

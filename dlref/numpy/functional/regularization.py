@@ -11,33 +11,12 @@ backward pass cannot redraw it.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from dlref._checks import check_floating, check_same_shape
+from dlref._checks import check_bool, check_floating, check_same_shape
+from dlref._norm_args import check_dropout_p, check_keep_mask
 
 __all__ = ["dropout", "dropout_backward", "dropout_mask"]
-
-
-def _check_p(p) -> None:
-    """torch's check and message: p is the probability of dropping an element."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"dropout probability p must be a real number, got {type(p).__name__}")
-    if not 0.0 <= p <= 1.0:  # also rejects NaN
-        raise ValueError(f"dropout probability p has to be between 0 and 1, but got {p}")
-
-
-def _check_flag(name: str, value) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-
-
-def _check_mask(mask, input) -> None:
-    if not isinstance(mask, np.ndarray) or mask.dtype != np.bool_:
-        dtype = getattr(mask, "dtype", type(mask).__name__)
-        raise TypeError(f"mask must be a boolean NumPy array (True = keep), got {dtype}")
-    check_same_shape("mask", mask, "input", input)
 
 
 def _noise(mask: np.ndarray, p: float, dtype: np.dtype) -> np.ndarray:
@@ -50,15 +29,23 @@ def dropout_mask(shape: tuple[int, ...], p: float = 0.5,
                  generator: np.random.Generator | None = None) -> np.ndarray:
     r"""Draw a keep-mask: each entry ``True`` (keep) with probability $1 - p$, independently.
 
-    Arguments:
+    $$m_i \sim \text{Bernoulli}(1 - p): \quad m_i = [u_i \ge p],\ u_i \sim U[0, 1).$$
+
+    Args:
         shape: the shape of the input the mask is for.
         p: probability of dropping an element, in $[0, 1]$.
         generator: ``numpy.random.Generator`` to draw from (a fresh unseeded one when ``None``).
 
+    Shape:
+        output ``shape``.
+
     Returns:
         Boolean array of ``shape``.
+
+    PyTorch equivalent: none public; ``F.dropout`` draws ``empty_like(input).bernoulli_(1 - p)``
+    inside (`dlref.torch.functional.dropout_mask` does the same).
     """
-    _check_p(p)
+    check_dropout_p(p)
     rng = generator if generator is not None else np.random.default_rng()
     # keep_i ~ Bernoulli(1 - p):  P(u >= p) = 1 - p for u ~ U[0, 1)
     return rng.random(shape) >= p
@@ -73,9 +60,7 @@ def dropout(input: np.ndarray, p: float = 0.5, training: bool = True, inplace: b
     so that $\mathbb{E}[y_i] = x_i$: the expected activation seen by the next layer is the
     same in training and in evaluation, where dropout is the identity ($y = x$).
 
-    Shapes: input any; output the shape and dtype of ``input``.
-
-    Arguments:
+    Args:
         input: floating-point array.
         p: probability of **dropping** an element (torch's convention; the original paper's
             $p$ is the probability of keeping), in $[0, 1]$. ``p = 1`` gives zeros.
@@ -86,6 +71,9 @@ def dropout(input: np.ndarray, p: float = 0.5, training: bool = True, inplace: b
         mask: a boolean keep-mask of ``input``'s shape (``True`` = keep) to use instead of
             drawing one; pass the same mask to `dropout_backward`.
 
+    Shape:
+        input any; ``mask`` the shape of ``input``; output the shape and dtype of ``input``.
+
     Returns:
         The array $m \odot x / (1 - p)$ (``input`` itself when ``training=False``).
 
@@ -93,20 +81,20 @@ def dropout(input: np.ndarray, p: float = 0.5, training: bool = True, inplace: b
     computes ``input * (m / (1 - p))`` in ``input``'s dtype, and so does this function, so
     with torch's mask the results agree to the last bit.
 
+    Differences from PyTorch: the ``generator`` and ``mask`` arguments; a ``mask`` given
+    with ``training=True`` is used even when ``p = 0``.
+
     References:
         N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. Salakhutdinov (2014),
         "Dropout: a simple way to prevent neural networks from overfitting", JMLR 15,
         https://jmlr.org/papers/v15/srivastava14a.html
-
-    Differences from PyTorch: the ``generator`` and ``mask`` arguments; a ``mask`` given
-    with ``training=True`` is used even when ``p = 0``.
     """
     check_floating("input", input)
-    _check_p(p)
-    _check_flag("training", training)
-    _check_flag("inplace", inplace)
+    check_dropout_p(p)
+    check_bool("training", training)
+    check_bool("inplace", inplace)
     if mask is not None:
-        _check_mask(mask, input)
+        check_keep_mask(mask, input, np.ndarray)
     if not training:
         return input
     out = input if inplace else None
@@ -133,7 +121,7 @@ def dropout_backward(grad_output: np.ndarray, input: np.ndarray, p: float = 0.5,
     The mask the forward pass used must be passed: a backward pass that drew a new mask
     would differentiate a different function.
 
-    Arguments:
+    Args:
         grad_output: $g = \partial L/\partial y$, the shape of ``input``.
         input: the ``input`` that `dropout` was called with (only its shape and dtype are
             used; with ``inplace=True`` it holds the output by now, which is fine).
@@ -145,16 +133,22 @@ def dropout_backward(grad_output: np.ndarray, input: np.ndarray, p: float = 0.5,
             $0 < p < 1$; ignored otherwise (the gradient is $g$ with ``training=False``, $g$
             with ``p = 0`` and no mask, zeros with ``p = 1``).
 
+    Shape:
+        ``grad_output``, ``input`` and ``mask`` alike; output the same.
+
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
+
+    PyTorch equivalent: autograd through ``torch.nn.functional.dropout``.
     """
     check_floating("grad_output", grad_output)
     check_floating("input", input)
     check_same_shape("grad_output", grad_output, "input", input)
-    _check_p(p)
-    _check_flag("training", training)
+    check_dropout_p(p)
+    check_bool("training", training)
+    check_bool("inplace", inplace)
     if mask is not None:
-        _check_mask(mask, input)
+        check_keep_mask(mask, input, np.ndarray)
     if not training:
         return grad_output.astype(input.dtype, copy=True)
     if p == 1.0:

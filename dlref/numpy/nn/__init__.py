@@ -7,14 +7,16 @@ from dlref.numpy.nn.dropout import Dropout
 from dlref.numpy.nn.container import Flatten, Sequential
 from dlref.numpy.nn.linear import Linear
 from dlref.numpy.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
-                                 MSELoss, NLLLoss)
+                                 MSELoss, NLLLoss, MultiMarginLoss, KLDivLoss)
 from dlref.numpy.nn.module import Module, Parameter
 from dlref.numpy.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from dlref.numpy.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from dlref.numpy.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 
 __all__ = [
     "Parameter", "Module", "Sequential", "Flatten", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Dropout", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "GroupNorm", "InstanceNorm2d",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "MultiMarginLoss", "KLDivLoss",
     "init", "utils",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlref.numpy.functional.regularization import _check_p, dropout, dropout_backward, dropout_mask
+from dlref._checks import check_bool, check_floating
+from dlref._norm_args import check_dropout_p
+from dlref.numpy.functional.regularization import dropout, dropout_backward, dropout_mask
 from dlref.numpy.nn.module import Module
 
 
@@ -16,33 +18,37 @@ class Dropout(Module):
     with $m_i \sim \text{Bernoulli}(1 - p)$ drawn afresh at every forward call (see
     `dlref.numpy.functional.dropout`). Call ``model.eval()`` before evaluating.
 
-    Arguments:
+    Args:
         p: probability of dropping an element, in $[0, 1]$ (default 0.5).
         inplace: write the result into the input array (as torch's ``inplace``).
         generator: ``numpy.random.Generator`` for the masks (dlref's addition: torch draws
             from its global generator); a fresh unseeded one when ``None``.
 
+    Shape:
+        input any, output the same; ``forward(input, mask)`` takes a boolean ``mask`` of
+        the input's shape.
+
     Attributes:
         mask: the boolean keep-mask of the last training-mode forward (``None`` before one,
             and after an evaluation-mode forward).
 
-    Shapes: input any, output the same.
+    PyTorch equivalent: ``torch.nn.Dropout(p, inplace)``.
 
-    PyTorch equivalent: ``torch.nn.Dropout(p, inplace)``. Differences: ``generator``, and
-    ``forward(input, mask=None)`` accepts a keep-mask to use instead of drawing one.
+    Differences from PyTorch: ``generator``, and ``forward(input, mask=None)`` accepts a
+    keep-mask to use instead of drawing one.
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, generator: np.random.Generator | None = None):
         super().__init__()
-        _check_p(p)
-        if not isinstance(inplace, bool):
-            raise TypeError(f"inplace must be a bool, got {type(inplace).__name__}")
+        check_dropout_p(p)
+        check_bool("inplace", inplace)
         self.p = p
         self.inplace = inplace
         self.generator = generator if generator is not None else np.random.default_rng()
         self.mask: np.ndarray | None = None
 
     def forward(self, input: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        check_floating("input", input)                   # before a mask is drawn for it
         if self.training and mask is None and 0.0 < self.p < 1.0:
             mask = dropout_mask(np.shape(input), self.p, self.generator)
         self.mask = mask if self.training else None

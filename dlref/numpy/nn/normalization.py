@@ -1,30 +1,60 @@
-"""Normalization layers: `BatchNorm1d`, `BatchNorm2d` and `LayerNorm`.
+"""Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm` and `InstanceNorm2d`.
 
-The batch-norm layers keep torch's buffers (``running_mean``, ``running_var`` with the
+The layers keep torch's parameters and buffers (``running_mean``, ``running_var`` with the
 unbiased variance, and ``num_batches_tracked``, an int64 count) under torch's
-``state_dict`` keys, so a ``torch.nn.BatchNorm2d`` state loads into them and back.
+``state_dict`` keys, so a ``torch.nn.BatchNorm2d`` (or ``GroupNorm``, ...) state loads into
+them and back. Each ``forward`` calls the function of `dlref.numpy.functional.normalization`
+and saves what ``backward`` needs.
 """
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from dlref._checks import check_floating, check_positive_int, check_real
-from dlref.numpy.functional.normalization import (_normalized_shape, batch_norm, batch_norm_backward,
+from dlref._checks import check_bool, check_float_dtype
+from dlref._norm_args import (as_normalized_shape, check_eps, check_layer_input, check_norm_layer_args,
+                              check_num_groups)
+from dlref.numpy.functional.normalization import (batch_norm, batch_norm_backward, group_norm,
+                                                  group_norm_backward, instance_norm, instance_norm_backward,
                                                   layer_norm, layer_norm_backward)
 from dlref.numpy.nn.module import Module, Parameter
 
 
-def _check_float_dtype(dtype) -> None:
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise TypeError(f"dtype must be a floating-point dtype, got {np.dtype(dtype)}")
+def _affine_parameters(module: Module, shape, affine: bool, bias: bool, dtype) -> None:
+    """``weight`` = 1 and ``bias`` = 0 of ``shape`` when ``affine``; registered as None otherwise (torch's names)."""
+    if affine:
+        # gamma = 1, beta = 0: the layer starts as a pure standardization
+        module.weight = Parameter(np.ones(shape, dtype=dtype))
+        if bias:
+            module.bias = Parameter(np.zeros(shape, dtype=dtype))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
 
 
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+def _running_buffers(module: Module, num_features: int, track: bool, dtype) -> None:
+    """``running_mean`` = 0, ``running_var`` = 1, ``num_batches_tracked`` = 0 (int64) when ``track``; else None."""
+    if track:
+        module.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+        module.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+        module.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+    else:
+        module.register_buffer("running_mean", None)
+        module.register_buffer("running_var", None)
+        module.register_buffer("num_batches_tracked", None)
+
+
+def _data(param: Parameter | None):
+    return None if param is None else param.data
+
+
+def _accumulate(module: Module, grad_weight, grad_bias) -> None:
+    if module.weight is not None:
+        module.weight.accumulate_grad(grad_weight)
+    if module.bias is not None:
+        module.bias.accumulate_grad(grad_bias)
 
 
 class _BatchNorm(Module):
@@ -37,36 +67,16 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, dtype=np.float32, *,
                  bias: bool = True):
         super().__init__()
-        check_positive_int("num_features", num_features)
-        check_real("eps", eps, low=0.0)
-        if momentum is not None:
-            check_real("momentum", momentum, 0.0, 1.0)
-        for name, value in (("affine", affine), ("track_running_stats", track_running_stats), ("bias", bias)):
-            _check_bool(name, value)
-        _check_float_dtype(dtype)
+        check_norm_layer_args(num_features, eps, momentum,
+                              {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
+                              dtype, allow_none_dtype=False)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            # gamma = 1, beta = 0: the layer starts as a pure standardization
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        _affine_parameters(self, num_features, affine, bias, dtype)
+        _running_buffers(self, num_features, track_running_stats, dtype)
 
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
@@ -83,18 +93,8 @@ class _BatchNorm(Module):
         if self.bias is not None:
             self.bias.data[...] = 0
 
-    def _check_input(self, input: np.ndarray) -> None:
-        check_floating("input", input)
-        if np.ndim(input) not in self._ranks:
-            raise ValueError(f"{type(self).__name__} expected {self._layout} input, got shape {np.shape(input)}")
-        if input.shape[1] != self.num_features:
-            raise ValueError(
-                f"{type(self).__name__}({self.num_features}) expected input with {self.num_features} channels "
-                f"(dim 1), got {input.shape[1]} channels (input shape {np.shape(input)})"
-            )
-
     def forward(self, input: np.ndarray) -> np.ndarray:
-        self._check_input(input)
+        check_layer_input(type(self).__name__, input, self._ranks, self._layout, self.num_features)
         # torch's rule: the running averages are updated in training mode when tracked;
         # momentum=None means the cumulative average, factor 1/(number of batches so far)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -106,23 +106,18 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or self.running_mean is None
         running_mean = self.running_mean if (not self.training or self.track_running_stats) else None
         running_var = self.running_var if (not self.training or self.track_running_stats) else None
-        weight = self.weight.data if self.weight is not None else None
-        bias = self.bias.data if self.bias is not None else None
         # evaluation mode: keep copies of the statistics used, for backward
         stats = (None, None) if use_batch_stats else (running_mean.copy(), running_var.copy())
         self._save(input=input, stats=stats, use_batch_stats=use_batch_stats)
-        return batch_norm(input, running_mean, running_var, weight, bias, use_batch_stats, factor, self.eps)
+        return batch_norm(input, running_mean, running_var, _data(self.weight), _data(self.bias),
+                          use_batch_stats, factor, self.eps)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input, (mean, var), use_batch_stats = self._saved("input", "stats", "use_batch_stats")
-        weight = self.weight.data if self.weight is not None else None
-        bias = self.bias.data if self.bias is not None else None
         grad_input, grad_weight, grad_bias = batch_norm_backward(
-            grad_output, input, mean, var, weight, bias, training=use_batch_stats, eps=self.eps)
-        if self.weight is not None:
-            self.weight.accumulate_grad(grad_weight)
-        if self.bias is not None:
-            self.bias.accumulate_grad(grad_bias)
+            grad_output, input, mean, var, _data(self.weight), _data(self.bias), training=use_batch_stats,
+            eps=self.eps)
+        _accumulate(self, grad_weight, grad_bias)
         return grad_input
 
     def extra_repr(self) -> str:
@@ -142,9 +137,9 @@ class BatchNorm1d(_BatchNorm):
     (``momentum = 1 / num_batches_tracked``). Evaluation mode normalizes with the running
     statistics. See `dlref.numpy.functional.batch_norm`.
 
-    Arguments:
+    Args:
         num_features: $C$, the number of channels.
-        eps: $\epsilon$, added to the variance (default ``1e-5``).
+        eps: $\epsilon > 0$, added to the variance (default ``1e-5``).
         momentum: weight of the new batch in the running averages (default 0.1), or
             ``None`` for a cumulative average.
         affine: learn ``weight`` $\gamma$ (initialized to 1) and ``bias`` $\beta$ (0).
@@ -153,10 +148,13 @@ class BatchNorm1d(_BatchNorm):
         dtype: parameter and buffer dtype (default ``np.float32``).
         bias: with ``affine=True``, learn $\beta$ too (keyword only, torch's addition of 2.x).
 
-    Shapes: input ``(N, C)`` or ``(N, C, L)``; output the same.
+    Shape:
+        input ``(N, C)`` or ``(N, C, L)``; output the same.
 
     PyTorch equivalent: ``torch.nn.BatchNorm1d``; ``state_dict`` keys ``weight``,
     ``bias``, ``running_mean``, ``running_var``, ``num_batches_tracked``.
+
+    Differences from PyTorch: ``eps`` must be positive; wrong inputs raise ``ValueError``.
     """
 
     _ranks = (2, 3)
@@ -166,14 +164,28 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     r"""Batch normalization over a ``(N, C, H, W)`` input, per channel.
 
+    $$y = \gamma\,\frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta$$
+
     Each channel is normalized over the batch and all $H \times W$ positions, so a
     convolutional feature map keeps one $\gamma$, one $\beta$ and one pair of running
     statistics per channel. Training, evaluation, momentum and the unbiased running
-    variance are as in `BatchNorm1d`; arguments are the same.
+    variance are as in `BatchNorm1d`.
 
-    Shapes: input ``(N, C, H, W)``; output the same.
+    Args:
+        num_features: $C$, the number of channels.
+        eps: $\epsilon > 0$ (default ``1e-5``).
+        momentum: weight of the new batch in the running averages (0.1), or ``None``.
+        affine: learn ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0).
+        track_running_stats: keep running statistics (else batch statistics in evaluation too).
+        dtype: parameter and buffer dtype (default ``np.float32``).
+        bias: with ``affine=True``, learn $\beta$ too (keyword only).
+
+    Shape:
+        input ``(N, C, H, W)``; output the same.
 
     PyTorch equivalent: ``torch.nn.BatchNorm2d``, same ``state_dict`` keys.
+
+    Differences from PyTorch: ``eps`` must be positive; wrong inputs raise ``ValueError``.
     """
 
     _ranks = (4,)
@@ -189,39 +201,34 @@ class LayerNorm(Module):
     in training and evaluation and for any batch size. See
     `dlref.numpy.functional.layer_norm`.
 
-    Arguments:
+    Args:
         normalized_shape: an int or a tuple, the trailing dimensions of the input.
-        eps: $\epsilon$ (default ``1e-5``).
+        eps: $\epsilon > 0$ (default ``1e-5``).
         elementwise_affine: learn ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0), both of
             shape ``normalized_shape``.
         bias: with ``elementwise_affine=True``, learn $\beta$ too.
         dtype: parameter dtype (default ``np.float32``).
 
-    Shapes: input ``(*, *normalized_shape)``; output the same.
+    Shape:
+        input ``(*, *normalized_shape)``; output the same.
 
     PyTorch equivalent: ``torch.nn.LayerNorm``; ``state_dict`` keys ``weight``, ``bias``.
+
+    Differences from PyTorch: ``eps`` must be positive.
     """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, dtype=np.float32):
         super().__init__()
-        shape = _normalized_shape(normalized_shape)
-        check_real("eps", eps, low=0.0)
-        _check_bool("elementwise_affine", elementwise_affine)
-        _check_bool("bias", bias)
-        _check_float_dtype(dtype)
+        shape = as_normalized_shape(normalized_shape)
+        check_eps(eps)
+        check_bool("elementwise_affine", elementwise_affine)
+        check_bool("bias", bias)
+        check_float_dtype("dtype", dtype)
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(np.zeros(shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, shape, elementwise_affine, bias, dtype)
 
     def reset_parameters(self) -> None:
         if self.weight is not None:
@@ -230,23 +237,182 @@ class LayerNorm(Module):
             self.bias.data[...] = 0
 
     def forward(self, input: np.ndarray) -> np.ndarray:
-        weight = self.weight.data if self.weight is not None else None
-        bias = self.bias.data if self.bias is not None else None
         self._save(input=input)
-        return layer_norm(input, self.normalized_shape, weight, bias, self.eps)
+        return layer_norm(input, self.normalized_shape, _data(self.weight), _data(self.bias), self.eps)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input = self._saved("input")
-        weight = self.weight.data if self.weight is not None else None
-        bias = self.bias.data if self.bias is not None else None
         grad_input, grad_weight, grad_bias = layer_norm_backward(
-            grad_output, input, self.normalized_shape, weight, bias, self.eps)
-        if self.weight is not None:
-            self.weight.accumulate_grad(grad_weight)
-        if self.bias is not None:
-            self.bias.accumulate_grad(grad_bias)
+            grad_output, input, self.normalized_shape, _data(self.weight), _data(self.bias), self.eps)
+        _accumulate(self, grad_weight, grad_bias)
         return grad_input
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
                 f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    r"""Group normalization: each example normalized over groups of ``num_channels / num_groups`` channels.
+
+    $$y_{n,c} = \gamma_c\,\frac{x_{n,c} - \mu_{n,k}}{\sqrt{\sigma^2_{n,k} + \epsilon}} + \beta_c,
+    \qquad c \in \text{group } k$$
+
+    with $\mu_{n,k}$, $\sigma^2_{n,k}$ over one group's channels and all their positions.
+    No running statistics: training and evaluation compute the same function, for any
+    batch size. See `dlref.numpy.functional.group_norm`.
+
+    Args:
+        num_groups: $G$, which must divide ``num_channels``.
+        num_channels: $C$, the channels of the input (dim 1).
+        eps: $\epsilon > 0$ (default ``1e-5``).
+        affine: learn a per-channel ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0).
+        dtype: parameter dtype (default ``np.float32``).
+        bias: with ``affine=True``, learn $\beta$ too (keyword only, as torch 2.x).
+
+    Shape:
+        input ``(N, C, *)``; output the same.
+
+    PyTorch equivalent: ``torch.nn.GroupNorm``; ``state_dict`` keys ``weight``, ``bias``.
+
+    Differences from PyTorch: ``eps`` must be positive; errors are ``ValueError``.
+
+    References:
+        Y. Wu, K. He (2018), "Group normalization", ECCV, https://arxiv.org/abs/1803.08494
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype=np.float32, *, bias: bool = True):
+        super().__init__()
+        check_num_groups(num_groups, num_channels)
+        check_eps(eps)
+        check_bool("affine", affine)
+        check_bool("bias", bias)
+        check_float_dtype("dtype", dtype)
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        _affine_parameters(self, num_channels, affine, bias, dtype)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input: np.ndarray) -> np.ndarray:
+        check_layer_input("GroupNorm", input, range(2, 64), "at least 2-D (N, C, *)", self.num_channels,
+                          label=f"GroupNorm({self.num_groups}, {self.num_channels})")
+        self._save(input=input)
+        return group_norm(input, self.num_groups, _data(self.weight), _data(self.bias), self.eps)
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        input = self._saved("input")
+        grad_input, grad_weight, grad_bias = group_norm_backward(
+            grad_output, input, self.num_groups, _data(self.weight), _data(self.bias), self.eps)
+        _accumulate(self, grad_weight, grad_bias)
+        return grad_input
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class InstanceNorm2d(Module):
+    r"""Instance normalization of a ``(N, C, H, W)`` or ``(C, H, W)`` input: each channel of each example alone.
+
+    $$y_{n,c} = \gamma_c\,\frac{x_{n,c} - \mu_{n,c}}{\sqrt{\sigma^2_{n,c} + \epsilon}} + \beta_c$$
+
+    with $\mu_{n,c}$, $\sigma^2_{n,c}$ over the $H W$ positions. torch's rules, which differ
+    from batch norm's defaults:
+
+    * ``affine=False`` and ``track_running_stats=False`` by default: no parameters, no
+      buffers, and each instance's own statistics in training **and** evaluation.
+    * With ``track_running_stats=True``, training updates ``running_mean`` and
+      ``running_var`` with the batch average of the per-instance statistics (see
+      `dlref.numpy.functional.instance_norm`), and evaluation normalizes with them.
+      ``num_batches_tracked`` is kept (in the ``state_dict``) but, as in torch, never
+      incremented; ``momentum=None`` means 0 (the running statistics stay as they are).
+
+    Args:
+        num_features: $C$, the number of channels.
+        eps: $\epsilon > 0$ (default ``1e-5``).
+        momentum: weight of the new batch in the running averages (0.1), or ``None`` (0).
+        affine: learn a per-channel ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0)
+            (default ``False``).
+        track_running_stats: keep running statistics and use them in evaluation mode
+            (default ``False``).
+        dtype: parameter and buffer dtype (default ``np.float32``).
+        bias: with ``affine=True``, learn $\beta$ too (keyword only, as torch 2.x).
+
+    Shape:
+        input ``(N, C, H, W)`` or ``(C, H, W)``; output the same.
+
+    PyTorch equivalent: ``torch.nn.InstanceNorm2d``; ``state_dict`` keys ``weight``,
+    ``bias`` (when affine) and ``running_mean``, ``running_var``, ``num_batches_tracked``
+    (when tracking).
+
+    Differences from PyTorch: a channel count other than ``num_features`` is a
+    ``ValueError`` also when ``affine=False`` (torch only warns then); ``eps`` must be positive.
+
+    References:
+        D. Ulyanov, A. Vedaldi, V. Lempitsky (2016), "Instance normalization: the missing
+        ingredient for fast stylization", https://arxiv.org/abs/1607.08022
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, dtype=np.float32, *,
+                 bias: bool = True):
+        super().__init__()
+        check_norm_layer_args(num_features, eps, momentum,
+                              {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
+                              dtype, allow_none_dtype=False)
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        _affine_parameters(self, num_features, affine, bias, dtype)
+        _running_buffers(self, num_features, track_running_stats, dtype)
+
+    def reset_running_stats(self) -> None:
+        """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics, and weight to 1, bias to 0."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input: np.ndarray) -> np.ndarray:
+        check_layer_input("InstanceNorm2d", input, (3, 4), "3-D (C, H, W) or 4-D (N, C, H, W)",
+                          self.num_features, unbatched_rank=3)
+        x = input[None] if input.ndim == 3 else input           # (N, C, H, W)
+        # torch's rule: the instance's own statistics unless evaluating with running ones
+        use_input_stats = self.training or not self.track_running_stats
+        factor = 0.0 if self.momentum is None else self.momentum
+        stats = (None, None) if use_input_stats or self.running_mean is None else \
+            (self.running_mean.copy(), self.running_var.copy())
+        self._save(input=x, stats=stats, use_input_stats=use_input_stats, unbatched=input.ndim == 3)
+        y = instance_norm(x, self.running_mean, self.running_var, _data(self.weight), _data(self.bias),
+                          use_input_stats, factor, self.eps)
+        return y[0] if input.ndim == 3 else y
+
+    def backward(self, grad_output: np.ndarray) -> np.ndarray:
+        x, (mean, var), use_input_stats, unbatched = self._saved("input", "stats", "use_input_stats", "unbatched")
+        g = grad_output[None] if unbatched else grad_output     # (N, C, H, W)
+        grad_input, grad_weight, grad_bias = instance_norm_backward(
+            g, x, mean, var, _data(self.weight), _data(self.bias), use_input_stats, eps=self.eps)
+        _accumulate(self, grad_weight, grad_bias)
+        return grad_input[0] if unbatched else grad_input
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")

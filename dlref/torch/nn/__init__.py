@@ -5,9 +5,10 @@ from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Si
 from dlref.torch.nn.conv import Conv2d
 from dlref.torch.nn.linear import Linear
 from dlref.torch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from dlref.torch.nn.normalization import BatchNorm2d, LayerNorm
+from dlref.torch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from dlref.torch.nn.dropout import Dropout
 from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
-                                 NLLLoss)
+                                 NLLLoss, MultiMarginLoss, KLDivLoss)
 
 __all__ = [
     "Linear",
@@ -15,8 +16,12 @@ __all__ = [
     "MaxPool2d",
     "AvgPool2d",
     "AdaptiveAvgPool2d",
+    "BatchNorm1d",
     "BatchNorm2d",
     "LayerNorm",
+    "GroupNorm",
+    "InstanceNorm2d",
+    "Dropout",
     "Sigmoid",
     "Tanh",
     "ReLU",
@@ -33,5 +38,7 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "NLLLoss",
+    "MultiMarginLoss",
+    "KLDivLoss",
     "utils",
 ]

@@ -1,6 +1,6 @@
-"""Batch and layer normalization (NumPy functional): forward, backward and running
-statistics against torch in float64, finite differences, extreme inputs, dtypes and bad
-arguments."""
+"""Batch, layer, group and instance normalization (NumPy functional): forward, backward and
+running statistics against torch in float64, finite differences, extreme inputs, dtypes and
+bad arguments."""
 
 import numpy as np
 import pytest
@@ -49,7 +49,7 @@ def test_batch_norm_matches_torch(data):
     tracked = data.draw(st.booleans()) or not training
     affine = data.draw(st.booleans())
     momentum = data.draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]) | st.floats(0, 1))
-    eps = data.draw(st.sampled_from([1e-5, 1e-3, 1e-5 if training else 0.0]))
+    eps = data.draw(st.sampled_from([1e-5, 1e-3, 0.5]))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     mean = rng.standard_normal(C) if tracked else None
     var = rng.uniform(0.1, 3.0, C) if tracked else None
@@ -96,8 +96,8 @@ def test_training_normalizes_each_channel_and_eval_uses_running_stats():
     assert_close(y.mean(axis=(0, 2, 3)), np.zeros(4), atol=1e-12, rtol=0)
     assert_close(y.var(axis=(0, 2, 3)), x.var(axis=(0, 2, 3)) / (x.var(axis=(0, 2, 3)) + 1e-5))
     mean, var = np.full(4, 7.0), np.full(4, 4.0)
-    y_eval = F.batch_norm(x, mean, var, training=False, eps=0.0)
-    assert_close(y_eval, (x - 7.0) / 2.0)
+    y_eval = F.batch_norm(x, mean, var, training=False, eps=1e-5)
+    assert_close(y_eval, (x - 7.0) / np.sqrt(4.0 + 1e-5))
     assert_close(mean, np.full(4, 7.0))      # evaluation never updates
 
 
@@ -180,7 +180,7 @@ def test_batch_norm_bad_arguments():
         F.batch_norm(x, None, None, np.ones(2), training=True)
     with pytest.raises(ValueError, match="must be given in evaluation mode"):
         F.batch_norm(x, None, None, training=False)
-    with pytest.raises(ValueError, match="both be arrays or both be None"):
+    with pytest.raises(ValueError, match="both be given or both be None"):
         F.batch_norm(x, np.zeros(3), None, training=True)
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
         F.batch_norm(np.ones((1, 3)), None, None, training=True)
@@ -190,10 +190,15 @@ def test_batch_norm_bad_arguments():
         F.batch_norm(x, np.zeros(3), np.ones(3), training=True, momentum=None)
     with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\]"):
         F.batch_norm(x, np.zeros(3), np.ones(3), training=True, momentum=1.5)
-    with pytest.raises(ValueError, match="eps must be in"):
+    with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\), got -1.0"):
         F.batch_norm(x, np.zeros(3), np.ones(3), eps=-1.0)
-    with pytest.raises(ValueError, match="eps must be positive in training mode"):
-        F.batch_norm(x, np.zeros(3), np.ones(3), training=True, eps=0.0)
+    for eps in (0.0, float("inf"), float("nan")):                 # eps > 0 and finite, in both modes
+        with pytest.raises(ValueError, match="eps must"):
+            F.batch_norm(x, np.zeros(3), np.ones(3), training=False, eps=eps)
+    with pytest.raises(TypeError, match="training must be a bool"):
+        F.batch_norm(x, np.zeros(3), np.ones(3), training=1)
+    with pytest.raises(TypeError, match="weight must have a floating-point dtype"):
+        F.batch_norm(x, np.zeros(3), np.ones(3), np.ones(3, dtype=int))
     with pytest.raises(TypeError, match="input must have a floating-point dtype"):
         F.batch_norm(np.ones((4, 3), dtype=int), np.zeros(3), np.ones(3))
     with pytest.raises(TypeError, match="running_mean must be a writeable NumPy array"):
@@ -279,3 +284,263 @@ def test_layer_norm_bad_arguments():
         F.layer_norm(x, 4.0)
     with pytest.raises(ValueError, match="grad_output must have the shape of input"):
         F.layer_norm_backward(np.ones((2, 3)), x, 4)
+
+
+# -- group norm -----------------------------------------------------------------------------
+
+
+def torch_grads(fn, x, params, g):
+    """torch's output and the gradients for x and each non-None parameter, in float64."""
+    xt = torch.tensor(x, requires_grad=True)
+    pt = [None if p is None else torch.tensor(p, requires_grad=True) for p in params]
+    y = fn(xt, *pt)
+    y.backward(torch.tensor(g))
+    return y.detach().numpy(), (xt.grad, *(None if p is None else p.grad for p in pt))
+
+
+def assert_grads_close(ours, theirs):
+    for a, b in zip(ours, theirs, strict=True):
+        if b is None:
+            assert a is None
+        else:
+            assert_close(a, b, rtol=1e-7, atol=1e-6)
+
+
+def gamma_or_ones(weight, bias, x):
+    """torch 2.13's group_norm backward fails ("tensor does not have a device") with a bias and
+    no weight; gamma = 1 (not trained) computes the same function."""
+    if weight is None and bias is not None:
+        return torch.ones(x.shape[1], dtype=x.dtype)
+    return weight
+
+
+@st.composite
+def group_norm_cases(draw):
+    """A float64 (N, C, *) input with C divisible by num_groups, weight/bias or None, eps."""
+    G = draw(st.integers(1, 3))
+    C = G * draw(st.integers(1, 3))
+    N = draw(st.integers(1, 3))
+    spatial = draw(st.lists(st.integers(1, 4), min_size=0, max_size=2))
+    if N * (C // G) * int(np.prod(spatial)) == 1:
+        N = 2                                             # torch refuses a single value per group
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal((N, C, *spatial)) * draw(st.sampled_from([1e-2, 1.0, 1e3])) \
+        + draw(st.floats(-100, 100))
+    if draw(st.booleans()):
+        x = np.round(x)                                   # ties and constant groups
+    weight = rng.standard_normal(C) if draw(st.booleans()) else None
+    bias = rng.standard_normal(C) if draw(st.booleans()) else None
+    return x, G, weight, bias, draw(st.sampled_from([1e-5, 1e-2])), rng.standard_normal(x.shape)
+
+
+@given(case=group_norm_cases())
+def test_group_norm_matches_torch(case):
+    x, G, weight, bias, eps, g = case
+    y_ref, grads_ref = torch_grads(lambda t, w, b: TF.group_norm(t, G, gamma_or_ones(w, b, t), b, eps),
+                                   x, (weight, bias), g)
+    y = F.group_norm(x, G, weight, bias, eps)
+    assert y.shape == x.shape
+    assert_close(y, y_ref)
+    assert_grads_close(F.group_norm_backward(g, x, G, weight, bias, eps), grads_ref)
+
+
+@pytest.mark.parametrize("shape, G", [((2, 4), 2), ((3, 6, 2), 3), ((2, 4, 2, 3), 2), ((1, 3, 2, 2), 1),
+                                      ((2, 3, 3), 3)])
+def test_group_norm_gradcheck(shape, G):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape) * 2 + 1
+    C = shape[1]
+    gradcheck(lambda x, w, b: F.group_norm(x, G, w, b),
+              lambda g, x, w, b: F.group_norm_backward(g, x, G, w, b),
+              [x, rng.standard_normal(C), rng.standard_normal(C)])
+
+
+@given(seed=st.integers(0, 2**32 - 1), G=st.integers(1, 3), per_group=st.integers(1, 2), n=st.integers(1, 3))
+def test_group_norm_gradcheck_random(seed, G, per_group, n):
+    rng = np.random.default_rng(seed)
+    C = G * per_group
+    x = rng.standard_normal((n, C, 3))
+    gradcheck(lambda x, w, b: F.group_norm(x, G, w, b),
+              lambda g, x, w, b: F.group_norm_backward(g, x, G, w, b),
+              [x, rng.standard_normal(C), rng.standard_normal(C)])
+
+
+def test_group_norm_special_cases_are_layer_and_instance_norm():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 2, 5)) * 3 + 1
+    # one group: every example over all of (C, H, W), as layer norm over those dimensions
+    assert_close(F.group_norm(x, 1), F.layer_norm(x, (4, 2, 5)))
+    # C groups: every channel of every example alone, as instance norm
+    assert_close(F.group_norm(x, 4), F.instance_norm(x))
+    # each group of each example has mean 0 and variance 1 (up to eps)
+    y = F.group_norm(x, 2).reshape(3, 2, -1)
+    assert_close(y.mean(axis=2), np.zeros((3, 2)), atol=1e-12, rtol=0)
+    # one example's output does not depend on the others
+    assert_close(F.group_norm(x[:1], 2), F.group_norm(x, 2)[:1])
+
+
+def test_group_norm_gradient_sums_to_zero_per_group():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 6, 3))
+    grad_input, _, _ = F.group_norm_backward(rng.standard_normal(x.shape), x, 3)
+    assert_close(grad_input.reshape(2, 3, -1).sum(axis=2), np.zeros((2, 3)), atol=1e-12, rtol=0)
+
+
+def test_group_norm_extreme_inputs_and_dtypes():
+    x = np.array([[[1e4, -1e4], [1e4, 1e4], [5.0, 5.0], [5.0, 5.0]]])          # (1, 4, 2): last group constant
+    for dtype in (np.float64, np.float32, np.float16):
+        xd = x.astype(dtype) if dtype != np.float16 else np.clip(x, -6e4, 6e4).astype(dtype)
+        y = F.group_norm(xd, 2, np.ones(4, dtype), np.zeros(4, dtype))
+        assert y.dtype == dtype and np.all(np.isfinite(y))
+        grads = F.group_norm_backward(np.ones_like(xd), xd, 2, np.ones(4, dtype), np.zeros(4, dtype))
+        assert [g.dtype for g in grads] == [dtype] * 3 and all(np.all(np.isfinite(g)) for g in grads)
+        work = torch.tensor(xd.astype(np.float32 if dtype == np.float16 else dtype))
+        assert_close(y, TF.group_norm(work, 2).numpy().astype(dtype))
+
+
+def test_group_norm_bad_arguments():
+    x = np.ones((2, 6, 3))
+    with pytest.raises(ValueError, match=r"must be divisible by num_groups, got 6 channels .* num_groups=4"):
+        F.group_norm(x, 4)
+    with pytest.raises(ValueError, match="num_groups must be >= 1"):
+        F.group_norm(x, 0)
+    with pytest.raises(TypeError, match="num_groups must be an int"):
+        F.group_norm(x, 2.0)
+    with pytest.raises(ValueError, match=r"weight must have shape \(6,\), one entry per channel"):
+        F.group_norm(x, 2, np.ones(3))
+    with pytest.raises(ValueError, match=r"bias must have shape \(6,\)"):
+        F.group_norm(x, 2, None, np.ones((6, 1)))
+    with pytest.raises(ValueError, match="input must be at least 2-D"):
+        F.group_norm(np.ones(6), 2)
+    with pytest.raises(ValueError, match="input must not be empty"):
+        F.group_norm(np.ones((2, 6, 0)), 2)
+    with pytest.raises(ValueError, match="Expected more than 1 value per group"):
+        F.group_norm(np.ones((1, 3, 1)), 3)
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):   # torch agrees
+        TF.group_norm(torch.ones(1, 3, 1), 3)
+    with pytest.raises(ValueError, match="eps must be in"):
+        F.group_norm(x, 2, eps=0.0)
+    with pytest.raises(TypeError, match="input must have a floating-point dtype"):
+        F.group_norm(np.ones((2, 6), dtype=int), 2)
+    with pytest.raises(ValueError, match="grad_output must have the shape of input"):
+        F.group_norm_backward(np.ones((2, 6)), x, 2)
+
+
+# -- instance norm --------------------------------------------------------------------------
+
+
+@st.composite
+def instance_norm_cases(draw):
+    """An (N, C, *) float64 input, optional running statistics, weight, bias, mode, momentum, eps."""
+    N, C = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    spatial = draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))
+    use_input_stats = draw(st.booleans())
+    if int(np.prod(spatial)) == 1:
+        spatial[0] = 2                                    # more than one position per instance
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal((N, C, *spatial)) * draw(st.sampled_from([1e-2, 1.0, 1e3])) \
+        + draw(st.floats(-100, 100))
+    tracked = draw(st.booleans()) or not use_input_stats
+    stats = (rng.standard_normal(C), rng.uniform(0.1, 3.0, C)) if tracked else (None, None)
+    weight = rng.standard_normal(C) if draw(st.booleans()) else None
+    bias = rng.standard_normal(C) if draw(st.booleans()) else None
+    momentum = draw(st.sampled_from([0.0, 0.1, 1.0]) | st.floats(0, 1))
+    return x, stats, weight, bias, use_input_stats, momentum, draw(st.sampled_from([1e-5, 1e-2])), \
+        rng.standard_normal(x.shape)
+
+
+@given(case=instance_norm_cases())
+def test_instance_norm_matches_torch(case):
+    x, (mean, var), weight, bias, use_input_stats, momentum, eps, g = case
+    mt = None if mean is None else torch.tensor(mean)
+    vt = None if var is None else torch.tensor(var)
+    y_ref, grads_ref = torch_grads(
+        lambda t, w, b: TF.instance_norm(t, mt, vt, w, b, use_input_stats, momentum, eps), x, (weight, bias), g)
+    # the backward pass reads the running statistics the forward pass used: copy them first
+    used = (None, None) if mean is None else (mean.copy(), var.copy())
+    y = F.instance_norm(x, mean, var, weight, bias, use_input_stats, momentum, eps)
+    assert_close(y, y_ref)
+    assert_grads_close(F.instance_norm_backward(g, x, *used, weight, bias, use_input_stats, momentum, eps),
+                       grads_ref)
+    if mean is not None:
+        # updated in place (only with use_input_stats), with the batch average of the instance statistics
+        assert_close(mean, mt)
+        assert_close(var, vt)
+
+
+def test_instance_norm_running_statistics_formula():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3, 4, 2)) * 2 + 1                 # S = 8 positions
+    mean, var = np.zeros(3), np.ones(3)
+    F.instance_norm(x, mean, var, momentum=0.25)
+    mu = x.mean(axis=(2, 3))                                      # (N, C)
+    unbiased = x.var(axis=(2, 3), ddof=1)
+    assert_close(mean, 0.25 * mu.mean(axis=0))
+    assert_close(var, 0.75 + 0.25 * unbiased.mean(axis=0))
+    before = (mean.copy(), var.copy())
+    y = F.instance_norm(x, mean, var, use_input_stats=False)      # normalizes with them, no update
+    assert_close(y, (x - mean.reshape(1, 3, 1, 1)) / np.sqrt(var.reshape(1, 3, 1, 1) + 1e-5))
+    np.testing.assert_array_equal(mean, before[0])
+    np.testing.assert_array_equal(var, before[1])
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+@pytest.mark.parametrize("shape", [(2, 3, 4), (1, 2, 2, 3), (2, 1, 3, 2)])
+def test_instance_norm_gradcheck(shape, use_input_stats):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape) * 2 - 1
+    C = shape[1]
+    mean, var = np.linspace(-1, 1, C), np.linspace(0.5, 2, C)
+
+    def forward(x, w, b):
+        # copies: with use_input_stats the forward pass updates the statistics in place
+        return F.instance_norm(x, mean.copy(), var.copy(), w, b, use_input_stats)
+
+    gradcheck(forward, lambda g, x, w, b: F.instance_norm_backward(g, x, mean, var, w, b, use_input_stats),
+              [x, rng.standard_normal(C), rng.standard_normal(C)])
+
+
+def test_instance_norm_is_per_instance_and_extreme_inputs():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 2, 5)) * np.array([1.0, 100.0]).reshape(1, 2, 1) + 7
+    y = F.instance_norm(x)
+    assert_close(y.mean(axis=2), np.zeros((3, 2)), atol=1e-12, rtol=0)
+    assert_close(F.instance_norm(x[1:2]), y[1:2])
+    big = np.array([[[1e4, -1e4, 1e4], [3.0, 3.0, 3.0]]])        # a constant instance: eps keeps it finite
+    expected = F.instance_norm(big)
+    assert_close(expected, TF.instance_norm(torch.tensor(big)))
+    for dtype in (np.float64, np.float32, np.float16):
+        xd = big.astype(dtype)
+        out = F.instance_norm(xd, np.zeros(2, np.float32), np.ones(2, np.float32))
+        assert out.dtype == dtype and np.all(np.isfinite(out))
+        # (torch's float32 kernel leaves 3e-5 on the constant instance: rounding of its mean / sqrt(eps))
+        assert_close(out, expected.astype(dtype))
+        grads = F.instance_norm_backward(np.ones_like(xd), xd)
+        assert grads[0].dtype == dtype and np.all(np.isfinite(grads[0]))
+
+
+def test_instance_norm_bad_arguments():
+    x = np.ones((2, 3, 4))
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element"):
+        F.instance_norm(np.ones((2, 3, 1, 1)))
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element"):       # torch agrees
+        TF.instance_norm(torch.ones(2, 3, 1, 1))
+    F.instance_norm(np.ones((2, 3)), np.zeros(3), np.ones(3), use_input_stats=False)  # fine: no statistics taken
+    with pytest.raises(ValueError, match="running_mean and running_var must be given when use_input_stats=False"):
+        F.instance_norm(x, use_input_stats=False)
+    with pytest.raises(ValueError, match="both be given or both be None"):
+        F.instance_norm(x, np.zeros(3))
+    with pytest.raises(ValueError, match=r"running_var must have shape \(3,\)"):
+        F.instance_norm(x, np.zeros(3), np.ones(2))
+    with pytest.raises(TypeError, match="running_mean must be a writeable NumPy array"):
+        F.instance_norm(x, torch.zeros(3), torch.ones(3))
+    with pytest.raises(TypeError, match="use_input_stats must be a bool"):
+        F.instance_norm(x, use_input_stats="yes")
+    with pytest.raises(TypeError, match="momentum must be a real number"):
+        F.instance_norm(x, np.zeros(3), np.ones(3), momentum=None)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0.0, 1.0\]"):
+        F.instance_norm(x, momentum=-0.5)
+    with pytest.raises(ValueError, match="input must not be empty"):
+        F.instance_norm(np.ones((0, 3, 4)))
+    with pytest.raises(ValueError, match="grad_output must have the shape of input"):
+        F.instance_norm_backward(np.ones((2, 3)), x)

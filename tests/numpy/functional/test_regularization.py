@@ -169,6 +169,10 @@ def test_bad_arguments():
         F.dropout_backward(np.ones(6), x, 0.5, mask=np.ones((2, 3), dtype=bool))
     with pytest.raises(TypeError, match="training must be a bool"):
         F.dropout(x, 0.5, training="yes")
+    with pytest.raises(TypeError, match="inplace must be a bool"):
+        F.dropout_backward(x, x, 0.5, inplace=1, mask=np.ones((2, 3), dtype=bool))
+    with pytest.raises(TypeError, match=r"mask must be a boolean numpy.ndarray \(True = keep\), got Tensor"):
+        F.dropout(x, 0.5, mask=torch.ones(2, 3, dtype=torch.bool))
 
 
 def test_nan_p_raises():

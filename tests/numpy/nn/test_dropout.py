@@ -107,3 +107,8 @@ def test_bad_arguments():
         nn.Dropout(0.5)(np.ones((2, 3)), mask=np.ones(3, dtype=bool))
     with pytest.raises(RuntimeError, match="backward called before forward"):
         nn.Dropout(0.5).backward(np.ones(3))
+    # the input is checked before a mask is drawn for it: the generator is left untouched
+    layer = nn.Dropout(0.5, generator=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="input must have a floating-point dtype"):
+        layer(np.ones(3, dtype=np.int64))
+    assert layer.generator.random() == np.random.default_rng(0).random()
