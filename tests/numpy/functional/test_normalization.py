@@ -544,3 +544,9 @@ def test_instance_norm_bad_arguments():
         F.instance_norm(np.ones((0, 3, 4)))
     with pytest.raises(ValueError, match="grad_output must have the shape of input"):
         F.instance_norm_backward(np.ones((2, 3)), x)
+
+
+def test_layer_norm_rejects_eps_zero_before_dividing_by_zero():
+    # regression: a constant row with eps=0 used to warn and return NaN
+    with pytest.raises(ValueError, match=r"eps must be in \(0.0, inf\)"):
+        F.layer_norm(np.ones((2, 3)), (3,), eps=0.0)
