@@ -17,9 +17,12 @@ is leakage.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from dlref._checks import shape_of
+from dlref.data._labels import check_label_values
 from dlref.data._random import check_generator
 
 
@@ -29,8 +32,7 @@ def _class_labels(name: str, y) -> np.ndarray:
         raise ValueError(f"{name} must be 1-D class labels, got shape {shape_of(y)}")
     if y.size == 0:
         raise ValueError(f"{name} must hold at least one label, got an empty array")
-    if np.issubdtype(y.dtype, np.floating) and not np.all(np.isfinite(y)):
-        raise ValueError(f"{name} must not contain NaN or infinity")
+    check_label_values(name, y)
     return y
 
 
@@ -50,7 +52,7 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
     Args:
         class_weight: ``"balanced"``, a dict ``{class: weight}`` (classes left out get 1),
             or ``None`` (all 1).
-        classes: the class labels, ``(K,)``, in the order the weights are wanted.
+        classes: the class labels, a NumPy array ``(K,)``, in the order the weights are wanted.
         y: the training labels ``(n,)``; every label must be one of ``classes``.
         sample_weight: optional weights per sample ``(n,)`` (for ``"balanced"``).
 
@@ -59,10 +61,15 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
 
     scikit-learn equivalent: ``sklearn.utils.class_weight.compute_class_weight``.
     In PyTorch, pass the result as ``torch.nn.CrossEntropyLoss(weight=torch.tensor(w))``.
+
+    Differences from scikit-learn: ``classes`` must not repeat a label, ``y`` must be 1-D
+    (scikit-learn ravels an ``(n, 1)`` column), and negative sample weights raise ``ValueError``.
     """
-    classes = np.asarray(classes)
+    if not isinstance(classes, np.ndarray):
+        raise TypeError(f"classes must be a numpy.ndarray of labels, got {type(classes).__name__}")
     if classes.ndim != 1 or classes.size == 0:
         raise ValueError(f"classes must be a non-empty 1-D array of labels, got shape {shape_of(classes)}")
+    check_label_values("classes", classes)
     if len(np.unique(classes)) != len(classes):
         raise ValueError(f"classes must not repeat a label, got {classes.tolist()}")
     y = _class_labels("y", y)
@@ -72,6 +79,9 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
     if class_weight is None or (isinstance(class_weight, dict) and not class_weight):
         return np.ones(len(classes), dtype=np.float64)
     if isinstance(class_weight, dict):
+        for c, value in class_weight.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"class_weight[{c!r}] must be a number, got {type(value).__name__}")
         weight = np.ones(len(classes), dtype=np.float64)
         unweighted = [c for c in classes.tolist() if c not in class_weight]
         for i, c in enumerate(classes.tolist()):
@@ -87,7 +97,10 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
         raise ValueError(f"classes must all occur in y for 'balanced' weights, absent: {absent.tolist()}")
     if sample_weight is None:
         sample_weight = np.ones(len(y))
-    sample_weight = np.asarray(sample_weight, dtype=np.float64)
+    sample_weight = np.asarray(sample_weight)
+    if sample_weight.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must hold numbers, got dtype {sample_weight.dtype}")
+    sample_weight = sample_weight.astype(np.float64)
     if sample_weight.shape != y.shape:
         raise ValueError(f"sample_weight must have shape {y.shape} (one per label), got {shape_of(sample_weight)}")
     if np.any(sample_weight < 0) or not np.all(np.isfinite(sample_weight)):
@@ -107,7 +120,10 @@ def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"x must be an array of samples, got {type(x).__name__}")
     if not hasattr(x, "shape"):
-        x = np.asarray(x)
+        try:
+            x = np.asarray(x)
+        except ValueError:  # ragged nested lists
+            raise ValueError("x must be an array of samples, got rows of different lengths") from None
     if len(x.shape) == 0:
         raise ValueError("x must have a first (sample) dimension, got a 0-d array")
     if x.shape[0] != len(y):

@@ -25,7 +25,11 @@ def _as_features(name: str, x) -> np.ndarray:
     """``x`` as a 2-D ``(n_samples, n_features)`` floating array (ints become float64)."""
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{name} must be an array of shape (n_samples, n_features), got {type(x).__name__}")
-    x = np.asarray(x)
+    try:
+        x = np.asarray(x)
+    except ValueError:  # ragged nested lists
+        raise ValueError(f"{name} must be an array of shape (n_samples, n_features), got rows of "
+                         "different lengths") from None
     if x.dtype == bool or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
@@ -84,7 +88,8 @@ class StandardScaler:
 
     scikit-learn equivalent: ``sklearn.preprocessing.StandardScaler``. Differences from scikit-learn: no
     ``copy``, ``partial_fit`` or sample weights; NaN or infinite inputs raise ``ValueError``
-    (scikit-learn skips NaN in ``fit``); ``mean_`` and ``var_`` are kept when
+    (scikit-learn skips NaN in ``fit``); boolean and object arrays raise ``TypeError``
+    (scikit-learn casts them to float, None to NaN); ``mean_`` and ``var_`` are kept when
     ``with_mean=False`` / ``with_std=False``.
 
     References: Chan, T. F., Golub, G. H., LeVeque, R. J. (1983). Algorithms for computing
@@ -104,14 +109,25 @@ class StandardScaler:
         n = x.shape[0]
         # mu_j = mean_i x_ij
         mu = x.mean(axis=0)
-        # s_j^2 = mean_i (x_ij - mu_j)^2   (two passes: subtract the mean first, then square)
-        var = ((x - mu) ** 2).mean(axis=0)
-        # rounding error bound of the two-pass variance: n eps var + (n eps mu)^2
+        # s_j^2 = mean_i (x_ij - mu_j)^2   (two passes: subtract the mean first, then square);
+        # a spread beyond ~1e154 squares to inf, and its s is then taken without squaring below
+        deviation = x - mu                                            # (n_samples, n_features)
         eps = np.finfo(np.float64).eps
-        constant = var <= n * eps * var + (n * eps * mu) ** 2
+        with np.errstate(over="ignore"):
+            var = (deviation ** 2).mean(axis=0)
+            # rounding error bound of the two-pass variance: n eps var + (n eps mu)^2
+            constant = var <= n * eps * var + (n * eps * mu) ** 2
+        s = np.sqrt(var)
+        huge = np.isinf(var)
+        if np.any(huge):
+            # s = d sqrt(mean((x - mu)^2 / d^2)) with d = max |x - mu|: no square overflows;
+            # the bound above, divided by d^2 the same way, decides whether it is constant
+            d = np.abs(deviation[:, huge]).max(axis=0)                # (n_huge,)
+            s[huge] = d * np.sqrt(((deviation[:, huge] / d) ** 2).mean(axis=0))
+            constant[huge] = s[huge] <= np.hypot(np.sqrt(n * eps) * s[huge], n * eps * mu[huge])
         self.mean_ = mu
         self.var_ = var
-        self.scale_ = np.where(constant, 1.0, np.sqrt(var)) if self.with_std else None
+        self.scale_ = np.where(constant, 1.0, s) if self.with_std else None
         self.n_samples_seen_ = n
         self.n_features_in_ = x.shape[1]
         return self
@@ -174,14 +190,16 @@ class MinMaxScaler:
         n_features_in_: the number of features.
 
     scikit-learn equivalent: ``sklearn.preprocessing.MinMaxScaler``. Differences from scikit-learn: no ``copy``
-    or ``partial_fit``; NaN or infinite inputs raise ``ValueError``.
+    or ``partial_fit``; NaN or infinite inputs raise ``ValueError`` (scikit-learn skips NaN in
+    ``fit``), as does a NaN or infinite bound in ``feature_range``; boolean and object arrays
+    raise ``TypeError``.
     """
 
     def __init__(self, feature_range: tuple[float, float] = (0, 1), clip: bool = False):
-        if not isinstance(feature_range, (tuple, list)) or len(feature_range) != 2 or not all(
+        if not isinstance(feature_range, tuple) or len(feature_range) != 2 or not all(
             isinstance(v, numbers.Real) and not isinstance(v, bool) for v in feature_range
         ):
-            raise TypeError(f"feature_range must be a pair of numbers (a, b), got {feature_range!r}")
+            raise TypeError(f"feature_range must be a pair of numbers as a tuple (a, b), got {feature_range!r}")
         a, b = feature_range
         if not (np.isfinite(a) and np.isfinite(b) and a < b):
             raise ValueError(f"feature_range must be (a, b) with finite a < b, got {tuple(feature_range)}")
@@ -313,7 +331,7 @@ def one_hot(labels, num_classes: int = -1) -> np.ndarray:
         raise TypeError(f"labels must hold integer class indices, got dtype {labels.dtype}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"num_classes must be an int, got {type(num_classes).__name__}")
-    if num_classes < -1 or num_classes == 0 and labels.size:
+    if num_classes < -1 or num_classes == 0:
         raise ValueError(f"num_classes must be -1 (infer) or >= 1, got {num_classes}")
     if num_classes == -1:
         if labels.size == 0:

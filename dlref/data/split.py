@@ -19,6 +19,7 @@ from typing import Iterator
 import numpy as np
 
 from dlref._checks import shape_of
+from dlref.data._labels import check_label_values
 from dlref.data._random import check_random_state, generator_from
 
 
@@ -31,10 +32,10 @@ def _num_samples(name: str, a) -> int:
 
 
 def _take(a, index: np.ndarray):
-    """Rows ``index`` of ``a``: arrays and tensors are indexed directly, sequences via NumPy."""
+    """Rows ``index`` of ``a``: arrays and tensors are indexed directly; other sequences give lists."""
     if hasattr(a, "shape") and hasattr(a, "__getitem__"):
         return a[index]
-    return np.asarray(a)[index]
+    return [a[i] for i in index.tolist()]
 
 
 def _labels(name: str, y, n_samples: int | None = None) -> np.ndarray:
@@ -44,6 +45,7 @@ def _labels(name: str, y, n_samples: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} must be 1-D (one label per sample) or 2-D, got shape {shape_of(y)}")
     if n_samples is not None and len(y) != n_samples:
         raise ValueError(f"{name} must have one label per sample ({n_samples}), got {len(y)}")
+    check_label_values(name, y)
     _, codes = np.unique(y, axis=0, return_inverse=True)
     return codes.reshape(-1)
 
@@ -70,19 +72,26 @@ def split_sizes(n_samples: int, test_size=None, train_size=None, default_test_si
     $n - n_\text{other}$; with neither given, ``test_size = default_test_size``.
 
     Args:
-        n_samples: $n$.
+        n_samples: $n \ge 1$.
         test_size: a fraction in $(0, 1)$, a count in $[1, n - 1]$, or ``None``.
         train_size: the same for the training set.
-        default_test_size: the test fraction when both are ``None``.
+        default_test_size: the test size (checked as ``test_size``) when both are ``None``.
 
     Returns:
         ``(n_train, n_test)``.
 
     scikit-learn equivalent: the private ``sklearn.model_selection._split._validate_shuffle_split``.
     """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(f"n_samples must be an int, got {type(n_samples).__name__}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     _check_size("test_size", test_size, n_samples)
     _check_size("train_size", train_size, n_samples)
     if test_size is None and train_size is None:
+        if default_test_size is None:
+            raise ValueError("default_test_size must be given when test_size and train_size are both None")
+        _check_size("default_test_size", default_test_size, n_samples)
         test_size = default_test_size
     both_fractions = isinstance(test_size, float) and isinstance(train_size, float)
     if both_fractions and test_size + train_size > 1:
@@ -153,12 +162,12 @@ def train_test_split(*arrays, test_size=None, train_size=None, random_state=None
 
     Returns:
         A list ``[a_train, a_test, b_train, b_test, ...]``, two entries per input array, each
-        indexed with the same rows (arrays and tensors keep their type; sequences become arrays).
+        indexed with the same rows (arrays and tensors keep their type; other sequences, lists
+        among them, come back as lists, as in scikit-learn).
 
     scikit-learn equivalent: ``sklearn.model_selection.train_test_split`` (same sizes and
     per-class counts; the shuffled order differs, as the random generators differ).
-    Differences from scikit-learn: a ``numpy.random.Generator`` replaces ``RandomState``; lists come back
-    as NumPy arrays.
+    Differences from scikit-learn: a ``numpy.random.Generator`` replaces ``RandomState``.
     """
     if not arrays:
         raise ValueError("arrays: at least one array is required")
@@ -258,6 +267,9 @@ class KFold:
 
     scikit-learn equivalent: ``sklearn.model_selection.KFold``: the same fold sizes, and
     with ``shuffle=False`` the same indices; shuffled folds differ (different generators).
+
+    Differences from scikit-learn: ``random_state`` takes a ``numpy.random.Generator``, not a
+    ``RandomState``.
     """
 
     def __init__(self, n_splits: int = 5, *, shuffle: bool = False, random_state=None):
@@ -324,6 +336,9 @@ class StratifiedKFold:
     per-class counts per fold and, with ``shuffle=False``, the same indices. A warning is
     given when the smallest class has fewer than ``n_splits`` samples, and an error when
     every class has.
+
+    Differences from scikit-learn: ``y`` must be 1-D (scikit-learn ravels an ``(n, 1)``
+    column); ``random_state`` takes a ``numpy.random.Generator``, not a ``RandomState``.
     """
 
     def __init__(self, n_splits: int = 5, *, shuffle: bool = False, random_state=None):
@@ -347,6 +362,9 @@ class StratifiedKFold:
         y = np.asarray(y)
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D class labels, got shape {shape_of(y)}")
+        check_label_values("y", y)
+        if y.dtype.kind == "f" and np.any(y != np.round(y)):
+            raise ValueError("y must hold class labels, got continuous values (fractional floats)")
         n = _check_cv_samples(self.n_splits, X, y)
         k = self.n_splits
         # class codes in order of first appearance in y

@@ -36,6 +36,10 @@ def as_1d(name: str, y, what: str = "labels") -> np.ndarray:
         raise ValueError(f"{name} must hold at least one sample, got an empty array")
     if y.dtype.kind not in _STRING_KINDS + _NUMBER_KINDS:
         raise TypeError(f"{name} must hold numbers or strings, got dtype {y.dtype}")
+    if y.dtype.kind == "O" and not all(isinstance(v, str) for v in y):
+        # an object array is taken as strings (e.g. from pandas); None or mixed objects cannot be sorted
+        kinds = sorted({type(v).__name__ for v in y if not isinstance(v, str)})
+        raise TypeError(f"{name} must hold numbers or strings, got objects of type {', '.join(kinds)}")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError(f"{name} must not contain NaN or infinity")
     return y

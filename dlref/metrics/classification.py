@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from dlref._checks import check_choice
+from dlref._checks import check_bool, check_choice
 from dlref.metrics._validation import (
     UndefinedMetricWarning,
     check_classification_targets,
@@ -51,6 +51,7 @@ def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None
     ``(n, 1)`` columns); negative sample weights raise ``ValueError``.
     """
     _, y_true, y_pred, _ = check_classification_targets(y_true, y_pred)
+    check_bool("normalize", normalize)
     w = check_sample_weight(sample_weight, len(y_true))
     w = np.ones(len(y_true)) if w is None else w
     correct = y_true == y_pred  # (n_samples,) booleans
@@ -122,8 +123,8 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
 
     scikit-learn equivalent: ``sklearn.metrics.confusion_matrix``.
 
-    Differences from scikit-learn: repeated entries in ``labels`` raise ``ValueError``; 1-D
-    targets only.
+    Differences from scikit-learn: ``labels`` must be a non-empty 1-D list of distinct labels
+    (repeated entries or a nested list raise ``ValueError``); 1-D targets only.
     """
     _, y_true, y_pred, present = check_classification_targets(y_true, y_pred)
     w = check_sample_weight(sample_weight, len(y_true))
@@ -281,7 +282,9 @@ def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | 
     scikit-learn equivalent: ``sklearn.metrics.precision_score``.
 
     Differences from scikit-learn: no ``average='samples'`` (multilabel only there); 1-D
-    targets only; the warnings' wording.
+    targets only; ``labels`` must be a non-empty 1-D list of distinct labels of the targets'
+    kind (scikit-learn takes an empty list, repeats, and strings for numeric targets, which it
+    scores 0); negative sample weights raise ``ValueError``; the warnings' wording.
     """
     TP, FP, FN = _tp_fp_fn(y_true, y_pred, labels, pos_label, average, sample_weight)
     # P = TP / (TP + FP)

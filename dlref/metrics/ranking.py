@@ -114,7 +114,8 @@ def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_inter
     scikit-learn equivalent: ``sklearn.metrics.roc_curve`` (scikit-learn >= 1.3, where
     ``thresholds[0]`` is ``inf``; earlier versions used ``max(y_score) + 1``).
 
-    Differences from scikit-learn: negative sample weights raise ``ValueError``; a 2-D
+    Differences from scikit-learn: negative sample weights raise ``ValueError``; ``y_true``
+    and ``sample_weight`` must be 1-D (scikit-learn ravels an ``(n, 1)`` column); a 2-D
     ``y_score`` is refused with a hint to pass the positive column.
     """
     y_true, y_score, w = _check_scores(y_true, y_score, sample_weight)
@@ -179,7 +180,8 @@ def roc_auc_score(y_true, y_score, *, sample_weight=None) -> float:
 
     Differences from scikit-learn: binary only (no ``average``, ``multi_class``, ``labels``
     or ``max_fpr``); ``y_true`` with a single class raises ``ValueError`` (recent
-    scikit-learn returns NaN with a warning), as does a sample weight that removes a class.
+    scikit-learn returns NaN with a warning), as does a sample weight that removes a class;
+    ``sample_weight`` as ``roc_curve``.
     """
     y_true, y_score, w = _check_scores(y_true, y_score, sample_weight)
     classes = np.unique(y_true)

@@ -45,12 +45,22 @@ def _check_regression(y_true, y_pred, sample_weight, multioutput):
             raise ValueError(f"multioutput must be 'raw_values', 'uniform_average' or an array of "
                              f"{n_outputs} weights, got {multioutput!r}")
     else:
-        multioutput = np.asarray(multioutput, dtype=np.float64)
+        if multioutput is None:
+            raise TypeError(f"multioutput must be 'raw_values', 'uniform_average' or an array of "
+                            f"{n_outputs} weights, got None")
+        multioutput = np.asarray(multioutput)
+        if multioutput.dtype.kind not in "biuf":
+            raise TypeError(f"multioutput weights must be numbers, got dtype {multioutput.dtype}")
+        multioutput = multioutput.astype(np.float64)
         if n_outputs == 1:
             raise ValueError("multioutput weights need several outputs; y_true has one column")
         if multioutput.shape != (n_outputs,):
             raise ValueError(f"multioutput must hold one weight per output, shape ({n_outputs},), "
                              f"got shape {multioutput.shape}")
+        if not np.all(np.isfinite(multioutput)):
+            raise ValueError("multioutput weights must be finite, got NaN or infinity")
+        if np.sum(multioutput) == 0:
+            raise ValueError("multioutput weights must not sum to 0: the weighted mean divides by their sum")
     return y_true, y_pred, w, multioutput
 
 
@@ -97,8 +107,10 @@ def mean_squared_error(y_true, y_pred, *, sample_weight=None, multioutput="unifo
     Differences from scikit-learn: negative sample weights raise ``ValueError``.
     """
     y_true, y_pred, w, multioutput = _check_regression(y_true, y_pred, sample_weight, multioutput)
-    # (y - y_hat)^2, averaged over the samples
-    squared_error = (y_true - y_pred) ** 2  # (n_samples, n_outputs)
+    # (y - y_hat)^2, averaged over the samples; an error beyond ~1e154 squares to inf, as in
+    # scikit-learn, without a warning (the result is then inf, which says so)
+    with np.errstate(over="ignore"):
+        squared_error = (y_true - y_pred) ** 2  # (n_samples, n_outputs)
     return _combine_outputs(_mean_over_samples(squared_error, w), multioutput)
 
 

@@ -122,6 +122,10 @@ class Case:
         skip: kind -> why that variant is not run for this case (e.g. it would crash torch).
         extra: further hostile calls ``(label, args)`` beyond the generated variants
             (bad reductions, out-of-range class indices, bad constructor arguments ...).
+        convert: how each argument is turned into the reference's (default: `convert`, NumPy
+            arrays to torch tensors); `keep` passes them unchanged (scikit-learn references).
+        aliases: further argument names an error message may use, e.g. ``arrays`` where the
+            case's ``X`` and ``y`` fill a ``*arrays`` parameter.
     """
 
     name: str
@@ -135,6 +139,8 @@ class Case:
     skip: dict[str, str] = dataclasses.field(default_factory=dict)
     extra: list[tuple[str, dict[str, Any]]] = dataclasses.field(default_factory=list)
     id: str | None = None
+    convert: Callable | None = None
+    aliases: tuple[str, ...] = ()
 
     def hostile_calls(self) -> list[tuple[str, dict[str, Any]]]:
         """``(label, args)`` for every hostile call: generated variants, then the extras."""
@@ -162,6 +168,11 @@ def convert(value):
     return value
 
 
+def keep(value):
+    """An argument passed to the reference unchanged (for scikit-learn, which takes NumPy arrays)."""
+    return value
+
+
 def _outcome(fn: Callable, kwargs: dict):
     try:
         return "returned", fn(**kwargs)
@@ -185,7 +196,7 @@ def _dtype_name(a) -> str:
 
 def _names_an_argument(error: Exception, case: Case, label: str) -> bool:
     message = str(error)
-    candidates = set(case.args) | {label.split("=")[0]} | {"grad_output", "input", "target"}
+    candidates = set(case.args) | {label.split("=")[0]} | {"grad_output", "input", "target"} | set(case.aliases)
     return any(re.search(rf"\b{re.escape(name)}\b", message) for name in candidates)
 
 
@@ -203,7 +214,7 @@ def judge(case: Case, label: str, kwargs: dict) -> None:
             assert kind in case.accepts or label in case.accepts, (
                 f"{where}: returned instead of raising ValueError/TypeError")
         return
-    ref_kwargs = {case.rename.get(k, k): convert(v) for k, v in kwargs.items()}
+    ref_kwargs = {case.rename.get(k, k): (case.convert or convert)(v) for k, v in kwargs.items()}
     ref_status, ref = _outcome(case.reference, ref_kwargs)
     if ref_status == "raised":
         assert ours_status == "raised", (
@@ -244,6 +255,22 @@ def autograd_reference(forward: Callable, inputs: tuple[str, ...] = ("input",)) 
     return reference
 
 
+def module_backward_reference(make_module: Callable, input) -> Callable:
+    """A reference for a NumPy module's ``backward(grad_output)``: torch's autograd through a torch module.
+
+    ``make_module()`` builds the torch module (with the NumPy module's state) and ``input`` is
+    what the NumPy module's ``forward`` was given; the reference returns the gradient for the
+    input of ``make_module()(input)`` (its first output, where it returns several) with
+    ``grad_output``, so a hostile gradient is judged by what torch's autograd does with it.
+    """
+    def reference(grad_output):
+        x = convert(input).detach().requires_grad_(True)
+        output = make_module()(x)
+        output = output[0] if isinstance(output, tuple) else output
+        return torch.autograd.grad(output, x, grad_output)[0]
+    return reference
+
+
 def ids(calls: list[tuple[Case, str, dict]]) -> list[str]:
     return [f"{case.id or case.name.split('.')[-1]}-{label}" for case, label, _ in calls]
 
@@ -257,6 +284,6 @@ def check_valid_call(case: Case) -> None:
     """The valid call must work and agree with the reference in shape and dtype (a sanity check of the case)."""
     result = case.ours(**case.args)
     if case.reference is not None:
-        ref = case.reference(**{case.rename.get(k, k): convert(v) for k, v in case.args.items()})
+        ref = case.reference(**{case.rename.get(k, k): (case.convert or convert)(v) for k, v in case.args.items()})
         for a, r in zip(_arrays_of(result), _arrays_of(ref)):
             assert tuple(a.shape) == tuple(r.shape), f"{case.name}: the valid call's shape differs from the reference"

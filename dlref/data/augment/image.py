@@ -65,6 +65,13 @@ def _probability(name: str, p) -> None:
     check_real(name, p, low=0.0, high=1.0)
 
 
+def _finite_real(name: str, value, low: float | None = None) -> None:
+    """A real number that is finite (and at least ``low``): a fill, a mean, a range end."""
+    check_real(name, value, low=low)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+
+
 def _random_flip(x, p, generator, flip: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     x = _image("x", x)
     _probability("p", p)
@@ -84,7 +91,11 @@ def horizontal_flip(x: np.ndarray) -> np.ndarray:
     Shape:
         ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given (a new array).
 
-    torchvision equivalent: ``torchvision.transforms.v2.functional.horizontal_flip``.
+    torchvision equivalent: ``torchvision.transforms.v2.functional.horizontal_flip``; torch:
+    ``torch.flip(x, dims=(-1,))``.
+
+    Differences from torch: ``x`` is a NumPy image or batch: 2-D to 4-D, real (or boolean)
+    values, $H, W \ge 1$; ``torch.flip`` takes tensors of any shape and complex values.
     """
     x = _image("x", x)
     return np.flip(x, axis=-1).copy()
@@ -96,7 +107,10 @@ def vertical_flip(x: np.ndarray) -> np.ndarray:
     Shape:
         ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given (a new array).
 
-    torchvision equivalent: ``torchvision.transforms.v2.functional.vertical_flip``.
+    torchvision equivalent: ``torchvision.transforms.v2.functional.vertical_flip``; torch:
+    ``torch.flip(x, dims=(-2,))``.
+
+    Differences from torch: as `horizontal_flip`.
     """
     x = _image("x", x)
     return np.flip(x, axis=-2).copy()
@@ -115,7 +129,7 @@ def random_horizontal_flip(x: np.ndarray, p: float = 0.5, *,
         A new array of ``x``'s shape and dtype.
 
     torchvision equivalent: ``v2.RandomHorizontalFlip(p)``, which flips a whole batch
-    together; here each image of a batch gets its own decision.
+    together; here each image of a batch gets its own decision. ``x`` as in `horizontal_flip`.
     """
     return _random_flip(x, p, generator, lambda b: np.flip(b, axis=-1))
 
@@ -125,6 +139,7 @@ def random_vertical_flip(x: np.ndarray, p: float = 0.5, *,
     """Flip each image top to bottom with probability ``p``; see `random_horizontal_flip`.
 
     torchvision equivalent: ``v2.RandomVerticalFlip(p)`` (one decision for a whole batch there).
+    ``x`` as in `horizontal_flip`.
     """
     return _random_flip(x, p, generator, lambda b: np.flip(b, axis=-2))
 
@@ -136,6 +151,8 @@ def rotate90(x: np.ndarray, k: int = 1) -> np.ndarray:
     image's shape becomes ``(..., W, H)``. ``k`` may be any integer; ``k % 4`` counts.
 
     torchvision/torch equivalent: ``torch.rot90(x, k, dims=(-2, -1))``.
+
+    Differences from torch: ``x`` as in `horizontal_flip`; ``k`` must be an int (not a bool).
     """
     x = _image("x", x)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
@@ -174,10 +191,12 @@ def _sample_grid(batch: np.ndarray, row: np.ndarray, col: np.ndarray, interpolat
     r0, c0 = r0.astype(np.int64) + 1, c0.astype(np.int64) + 1
     r1, c1 = np.clip(r0 + 1, 0, H + 1), np.clip(c0 + 1, 0, W + 1)
     r0, c0 = np.clip(r0, 0, H + 1), np.clip(c0, 0, W + 1)
-    top = (1 - dc) * shifted[n, :, r0, c0] + dc * shifted[n, :, r0, c1]      # (N, H', W', C)
-    bottom = (1 - dc) * shifted[n, :, r1, c0] + dc * shifted[n, :, r1, c1]
-    # bilinear: (1 - dr) * top + dr * bottom, then undo the shift by fill
-    out = (1 - dr) * top + dr * bottom + fill
+    # an infinite pixel times a weight of 0 is NaN (as in torch's grid_sample): silently so
+    with np.errstate(invalid="ignore"):
+        top = (1 - dc) * shifted[n, :, r0, c0] + dc * shifted[n, :, r0, c1]      # (N, H', W', C)
+        bottom = (1 - dc) * shifted[n, :, r1, c0] + dc * shifted[n, :, r1, c1]
+        # bilinear: (1 - dr) * top + dr * bottom, then undo the shift by fill
+        out = (1 - dr) * top + dr * bottom + fill
     return np.moveaxis(out, -1, 1).astype(batch.dtype, copy=False)  # (N, C, H', W')
 
 
@@ -206,7 +225,7 @@ def rotate(x: np.ndarray, angle, *, interpolation: str = "bilinear", fill: float
         x: a floating-point image or batch.
         angle: degrees, counter-clockwise; a number, or one per image ``(N,)`` for a batch.
         interpolation: ``"bilinear"`` or ``"nearest"``.
-        fill: the value of the area outside the input.
+        fill: the value of the area outside the input (finite).
 
     Shape:
         ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, returned as given.
@@ -221,7 +240,7 @@ def rotate(x: np.ndarray, angle, *, interpolation: str = "bilinear", fill: float
     x = _image("x", x, floating=True)
     if interpolation not in ("bilinear", "nearest"):
         raise ValueError(f"interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
-    check_real("fill", fill)
+    _finite_real("fill", fill)
     batch, restore = _as_batch(x)
     N, _, H, W = batch.shape
     if isinstance(angle, bool) or not isinstance(angle, (numbers.Real, np.ndarray, list, tuple)):
@@ -254,9 +273,9 @@ def random_rotation(x: np.ndarray, degrees, *, interpolation: str = "bilinear", 
 
     Args:
         x: ``(N, C, H, W)``, ``(C, H, W)`` or ``(H, W)``, floating point.
-        degrees: $d \\ge 0$ for the range $[-d, d]$, or a pair ``(low, high)``.
+        degrees: finite $d \\ge 0$ for the range $[-d, d]$, or a finite pair ``(low, high)``.
         interpolation: ``"bilinear"`` or ``"nearest"``, as in `rotate`.
-        fill: the value of the area outside the input.
+        fill: the value of the area outside the input (finite).
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
 
     Returns:
@@ -271,12 +290,12 @@ def random_rotation(x: np.ndarray, degrees, *, interpolation: str = "bilinear", 
         if len(degrees) != 2:
             raise ValueError(f"degrees must be a number or a pair (low, high), got {degrees!r}")
         low, high = degrees
-        check_real("degrees[0]", low)
-        check_real("degrees[1]", high)
+        _finite_real("degrees[0]", low)
+        _finite_real("degrees[1]", high)
         if low > high:
             raise ValueError(f"degrees must be (low, high) with low <= high, got {tuple(degrees)}")
     else:
-        check_real("degrees", degrees, low=0.0)
+        _finite_real("degrees", degrees, low=0.0)
         low, high = -degrees, degrees
     n = x.shape[0] if x.ndim == 4 else 1
     angle = rng.uniform(low, high, size=n)
@@ -298,7 +317,7 @@ def random_crop(x: np.ndarray, size, *, padding: int = 0, fill: float = 0.0,
         x: the image or batch.
         size: the window, ``h = w = size`` or ``(h, w)``; at most the padded size.
         padding: $P \ge 0$, on all four sides.
-        fill: the value of the padding.
+        fill: the value of the padding (finite).
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
 
     Shape:
@@ -317,7 +336,7 @@ def random_crop(x: np.ndarray, size, *, padding: int = 0, fill: float = 0.0,
         raise TypeError(f"padding must be an int, got {type(padding).__name__}")
     if padding < 0:
         raise ValueError(f"padding must be >= 0, got {padding}")
-    check_real("fill", fill)
+    _finite_real("fill", fill)
     rng = check_generator("generator", generator)
     batch, restore = _as_batch(x)
     N, C, H, W = batch.shape
@@ -342,8 +361,8 @@ def gaussian_noise(x: np.ndarray, mean: float = 0.0, sigma: float = 0.1, clip: b
 
     Args:
         x: a floating-point array (any shape; images are usually in $[0, 1]$).
-        mean: $\mu$.
-        sigma: $\sigma \ge 0$.
+        mean: $\mu$, finite.
+        sigma: $\sigma \ge 0$, finite.
         clip: clip to $[0, 1]$.
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
 
@@ -357,8 +376,8 @@ def gaussian_noise(x: np.ndarray, mean: float = 0.0, sigma: float = 0.1, clip: b
         raise TypeError(f"x must be a numpy.ndarray, got {type(x).__name__}")
     if not np.issubdtype(x.dtype, np.floating):
         raise TypeError(f"x must have a floating-point dtype, got {x.dtype} (convert with x.astype(np.float32))")
-    check_real("mean", mean)
-    check_real("sigma", sigma, low=0.0)
+    _finite_real("mean", mean)
+    _finite_real("sigma", sigma, low=0.0)
     if not isinstance(clip, (bool, np.bool_)):
         raise TypeError(f"clip must be a bool, got {type(clip).__name__}")
     rng = check_generator("generator", generator)

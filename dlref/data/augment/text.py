@@ -44,6 +44,8 @@ def _synonym_table(synonyms) -> Mapping[str, list[str]]:
         raise TypeError(f"synonyms must be a dict {{word: [synonyms]}}, got {type(synonyms).__name__}")
     table = {}
     for word, options in synonyms.items():
+        if not isinstance(word, str):
+            raise TypeError(f"synonyms must map words (str) to lists of str, got the key {word!r}")
         if isinstance(options, str) or not isinstance(options, Sequence) or not all(
                 isinstance(o, str) for o in options):
             raise TypeError(f"synonyms[{word!r}] must be a list of str, got {options!r}")
