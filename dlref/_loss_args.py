@@ -9,6 +9,13 @@ backend of dlref.
 
 Every check raises before any computation: ``TypeError`` for a wrong type or dtype,
 ``ValueError`` for a wrong value or shape, with a message that names the argument.
+
+One dtype per call: a floating ``target``, ``weight`` or ``pos_weight`` must have the
+input's dtype (`check_input_dtype`). Torch has no one rule here: it promotes
+(``mse_loss``, ``l1_loss``, ``kl_div``), casts to the input's dtype (``huber_loss``, the
+binary losses' weights), takes the target's dtype (``binary_cross_entropy_with_logits``) or
+raises (``binary_cross_entropy``, the class weights of ``cross_entropy``, ``nll_loss`` and
+``multi_margin_loss``), depending on the loss.
 """
 
 from __future__ import annotations
@@ -50,9 +57,19 @@ def check_same_kind(name: str, x, input) -> None:
         raise TypeError(f"{name} must be {kind}, got {type(x).__name__}")
 
 
-def check_broadcasts_to(name: str, w, shape: tuple) -> None:
-    """Raise unless ``w`` (a weight) is a floating array that broadcasts to ``shape`` without enlarging it."""
+def check_input_dtype(name: str, x, input) -> None:
+    """Raise TypeError unless the floating array ``x`` has ``input``'s dtype (no silent promotion or cast)."""
+    if x.dtype != input.dtype:
+        raise TypeError(f"{name} must have input's dtype {input.dtype}, got {x.dtype} "
+                        f"(dlref never mixes precisions in a loss: cast one of them)")
+
+
+def check_broadcasts_to(name: str, w, shape: tuple, input) -> None:
+    """Raise unless ``w`` (a weight) is a floating array of ``input``'s kind and dtype that
+    broadcasts to ``shape`` without enlarging it."""
     check_floating(name, w)
+    check_same_kind(name, w, input)
+    check_input_dtype(name, w, input)
     try:
         joint = np.broadcast_shapes(shape_of(w), tuple(shape))
     except ValueError:
@@ -107,10 +124,11 @@ def check_grad_output(grad_output, loss_shape: tuple, reduction: str) -> None:
 # -- element-wise losses -----------------------------------------------------------------------
 
 def check_pointwise(input, target, reduction: str) -> None:
-    """Checks shared by the element-wise losses: floating input and target of one shape, a known reduction."""
+    """Checks shared by the element-wise losses: floating input and target of one shape and dtype, a known reduction."""
     check_floating("input", input)
     check_floating("target", target)
     check_same_kind("target", target, input)
+    check_input_dtype("target", target, input)
     check_same_shape("input", input, "target", target)
     check_reduction(reduction)
 
@@ -119,9 +137,9 @@ def check_binary(input, target, weight, reduction: str, pos_weight=None) -> None
     """Checks of the binary cross-entropies: pointwise, and weights that broadcast to the input."""
     check_pointwise(input, target, reduction)
     if weight is not None:
-        check_broadcasts_to("weight", weight, shape_of(input))
+        check_broadcasts_to("weight", weight, shape_of(input), input)
     if pos_weight is not None:
-        check_broadcasts_to("pos_weight", pos_weight, shape_of(input))
+        check_broadcasts_to("pos_weight", pos_weight, shape_of(input), input)
 
 
 def check_probabilities(input, target) -> None:
@@ -135,6 +153,7 @@ def check_kl_div(input, target, reduction: str, log_target) -> None:
     check_floating("input", input)
     check_floating("target", target)
     check_same_kind("target", target, input)
+    check_input_dtype("target", target, input)
     check_same_shape("input", input, "target", target)
     check_choice("reduction", reduction, KL_DIV_REDUCTIONS)
     check_bool("log_target", log_target)
@@ -156,12 +175,15 @@ def check_optional_weight(name: str, weight) -> None:
         check_floating(name, weight)
 
 
-def check_class_weight(weight, C: int) -> None:
-    """Raise unless ``weight`` is None or a floating ``(C,)`` array, one weight per class."""
+def check_class_weight(weight, C: int, input) -> None:
+    """Raise unless ``weight`` is None or a ``(C,)`` array of ``input``'s kind and dtype, one weight per class."""
     if weight is not None:
         check_floating("weight", weight)
+        check_same_kind("weight", weight, input)
+        check_input_dtype("weight", weight, input)
         if shape_of(weight) != (C,):
-            raise ValueError(f"weight must have shape (C,) = ({C},), one weight per class, got {shape_of(weight)}")
+            raise ValueError(f"weight must have shape (C,) = ({C},), one weight per class of input "
+                             f"of shape {shape_of(input)}, got {shape_of(weight)}")
 
 
 def num_classes(input) -> int:
@@ -180,7 +202,7 @@ def check_class_input(input, weight, reduction: str, ignore_index) -> int:
                          f"got shape {shape_of(input)}")
     check_reduction(reduction)
     check_ignore_index(ignore_index)
-    check_class_weight(weight, C)
+    check_class_weight(weight, C, input)
     return C
 
 
@@ -201,6 +223,8 @@ def check_index_target(input, target, C: int, ignore_index: int | None, probabil
             f"target must have shape {expected}{also} for input of shape {shape_of(input)}, "
             f"got {shape_of(target)}"
         )
+    if str(target.dtype) in ("bool", "torch.bool"):   # NumPy's and torch's bool: not class indices
+        raise TypeError(f"target must hold integer class indices, got dtype {target.dtype}")
     check_class_targets("target", target, C, ignore_index)
 
 
@@ -221,6 +245,7 @@ def check_cross_entropy(input, target, weight, ignore_index, reduction: str, lab
                 f"and must be floating point, got dtype {target.dtype} (class indices have shape "
                 f"{index_target_shape(input)})"
             )
+        check_input_dtype("target", target, input)
         if ignore_index >= 0:
             raise ValueError(f"ignore_index is not supported with class-probability targets, got {ignore_index}")
     else:
@@ -249,7 +274,7 @@ def check_multi_margin(input, target, p, margin, weight, reduction: str) -> int:
     if C < 1:
         raise ValueError(f"input must have at least one class along its last dimension, got shape {shape_of(input)}")
     check_margin_options(p, margin)
-    check_class_weight(weight, C)
+    check_class_weight(weight, C, input)
     check_reduction(reduction)
     check_index_target(input, target, C, None, probabilities_allowed=False)
     return C

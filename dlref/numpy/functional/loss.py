@@ -13,9 +13,11 @@ for a reduced loss and an array of the unreduced loss's shape for ``reduction='n
 anything else (``None``, a list, an integer array, a wrong shape) raises.
 
 Rules shared by all of them: ``input`` and ``target`` are never broadcast against each
-other (a shape mismatch raises ``ValueError``); the result has ``input``'s dtype (a
-floating-point ``target`` of another precision is cast to it). The argument checks live
-once, for both backends, in `dlref._loss_args`.
+other (a shape mismatch raises ``ValueError``); a floating ``target``, ``weight`` or
+``pos_weight`` must have ``input``'s dtype (another precision raises ``TypeError``: torch
+promotes for some losses, casts for others and raises for the rest), and the result has
+that dtype. ``grad_output`` may have any floating dtype (it is cast, as autograd does).
+The argument checks live once, for both backends, in `dlref._loss_args`.
 """
 
 from __future__ import annotations
@@ -83,10 +85,11 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     PyTorch equivalent: ``torch.nn.functional.mse_loss``.
 
     Differences from PyTorch: a shape mismatch raises ``ValueError`` (torch broadcasts with a
-    warning); an integer ``target`` raises ``TypeError``; the dtype is ``input``'s.
+    warning); an integer ``target``, or one of another floating dtype than ``input``,
+    raises ``TypeError`` (torch promotes).
     """
     check_pointwise(input, target, reduction)
-    y = target.astype(input.dtype, copy=False)
+    y = target
     # l_i = (x_i - y_i)^2
     loss = (input - y) ** 2
     return _reduce(loss, reduction)
@@ -96,7 +99,7 @@ def mse_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduct
     r"""Gradient of ``mse_loss`` for ``input``: $\partial \ell_i/\partial x_i = 2 (x_i - y_i)$."""
     check_grad_output_type(grad_output)
     check_pointwise(input, target, reduction)
-    y = target.astype(input.dtype, copy=False)
+    y = target
     g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
     # dl_i/dx_i = 2 (x_i - y_i)
     return g * (2 * (input - y))
@@ -116,20 +119,24 @@ def l1_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     Differences from PyTorch: as ``mse_loss``.
     """
     check_pointwise(input, target, reduction)
-    y = target.astype(input.dtype, copy=False)
+    y = target
     # l_i = |x_i - y_i|
     loss = np.abs(input - y)
     return _reduce(loss, reduction)
 
 
 def l1_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
-    r"""Gradient of ``l1_loss``: $\operatorname{sign}(x_i - y_i)$, 0 where $x_i = y_i$ (as torch)."""
+    r"""Gradient of ``l1_loss``: $\operatorname{sign}(x_i - y_i)$, 0 where $x_i = y_i$ (as torch).
+
+    Also 0 where $x_i - y_i$ is NaN: torch's sign is $[d > 0] - [d < 0]$.
+    """
     check_grad_output_type(grad_output)
     check_pointwise(input, target, reduction)
-    y = target.astype(input.dtype, copy=False)
+    y = target
     g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
-    # dl_i/dx_i = sign(x_i - y_i)
-    return g * np.sign(input - y)
+    d = input - y
+    # dl_i/dx_i = sign(d_i) = [d_i > 0] - [d_i < 0]
+    return g * ((d > 0).astype(input.dtype) - (d < 0))
 
 
 def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", delta: float = 1.0):
@@ -163,7 +170,7 @@ def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", d
     """
     check_pointwise(input, target, reduction)
     check_real("delta", delta, 0.0, None, low_inclusive=False)
-    y = target.astype(input.dtype, copy=False)
+    y = target
     d = input - y
     abs_d = np.abs(d)
     # l_i = d^2 / 2 inside |d| < delta, delta (|d| - delta / 2) outside
@@ -177,7 +184,7 @@ def huber_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, redu
     check_grad_output_type(grad_output)
     check_pointwise(input, target, reduction)
     check_real("delta", delta, 0.0, None, low_inclusive=False)
-    y = target.astype(input.dtype, copy=False)
+    y = target
     g = _grad_per_element(grad_output, input.shape, reduction, input.dtype)
     # dl_i/dx_i = clip(d_i, -delta, delta)
     return g * np.clip(input - y, -delta, delta)
@@ -214,12 +221,13 @@ def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarr
     PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy``.
 
     Differences from PyTorch: values outside $[0, 1]$ raise ``ValueError`` naming the
-    argument (torch raises ``RuntimeError``); a shape mismatch raises ``ValueError``.
+    argument (torch raises ``RuntimeError``); a shape mismatch raises ``ValueError``; a
+    ``weight`` of another dtype than ``input`` raises ``TypeError`` (torch casts it).
     """
     check_binary(input, target, weight, reduction)
     check_probabilities(input, target)
     x = input
-    y = target.astype(x.dtype, copy=False)
+    y = target
     with np.errstate(divide="ignore"):  # log(0) = -inf is floored just below
         # log x and log(1 - x), each floored at -100
         log_x = np.maximum(np.log(x), _BCE_LOG_FLOOR)
@@ -227,7 +235,7 @@ def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarr
     # l_i = -[y log x + (1 - y) log(1 - x)]
     loss = -(y * log_x + (1 - y) * log_1mx)
     if weight is not None:
-        loss = loss * weight.astype(x.dtype, copy=False)
+        loss = loss * weight
     return _reduce(loss, reduction)
 
 
@@ -247,12 +255,12 @@ def binary_cross_entropy_backward(grad_output, input: np.ndarray, target: np.nda
     check_binary(input, target, weight, reduction)
     check_probabilities(input, target)
     x = input
-    y = target.astype(x.dtype, copy=False)
+    y = target
     g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
     # dl_i/dx_i = (x - y) / max(x (1 - x), eps)
     grad = (x - y) / np.maximum(x * (1 - x), _BCE_GRAD_EPS)
     if weight is not None:
-        grad = grad * weight.astype(x.dtype, copy=False)
+        grad = grad * weight
     return (g * grad).astype(x.dtype, copy=False)
 
 
@@ -272,12 +280,14 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
     $-\log(1-\sigma(x)) = x + \operatorname{softplus}(-x)$, so
 
     $$
-    \ell_i = w_i\,\big[\max(x_i, 0) - x_i y_i + \log(1 + e^{-|x_i|})\big]
-    \quad (p = 1), \qquad
-    \ell_i = w_i\,\big[(1 - y_i)\,x_i + (1 + (p - 1) y_i)\,\operatorname{softplus}(-x_i)\big]
+    \ell_i = w_i\,\big[(1 - y_i)\,x_i + (1 + (p - 1) y_i)\,\operatorname{softplus}(-x_i)\big],
+    \qquad \operatorname{softplus}(-x) = \max(-x, 0) + \log(1 + e^{-|x|})
     $$
 
-    $e^{-|x|} \le 1$ never overflows, and ``log1p`` keeps the tail accurate.
+    ($p = 1$: $\ell_i = w_i\,[(1 - y_i)\,x_i + \operatorname{softplus}(-x_i)]$.)
+    $e^{-|x|} \le 1$ never overflows, and ``log1p`` keeps the tail accurate. This is
+    torch's formula, so an infinite logit gives what torch gives: $+\infty$ for
+    $x = +\infty$ and $y < 1$, NaN ($0 \cdot \infty$ or $\infty - \infty$) where torch has NaN.
 
     Args:
         input: logits $x$ (any real number).
@@ -296,25 +306,27 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
 
     PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy_with_logits``.
 
-    Differences from PyTorch: a shape mismatch raises ``ValueError``; targets are not
-    range-checked (as in torch: soft targets outside [0, 1] are the caller's business).
+    Differences from PyTorch: a shape mismatch raises ``ValueError``; a ``target``,
+    ``weight`` or ``pos_weight`` of another dtype than ``input`` raises ``TypeError``
+    (torch returns the target's dtype); targets are not range-checked (as in torch: soft
+    targets outside [0, 1] are the caller's business).
     """
     check_binary(input, target, weight, reduction, pos_weight)
     x = input
-    y = target.astype(x.dtype, copy=False)
-    # log(1 + e^{-|x|}), the part of softplus that never overflows
-    log1p_exp_neg_abs = np.log1p(np.exp(-np.abs(x)))
-    if pos_weight is None:
-        # l = max(x, 0) - x y + log(1 + e^{-|x|})
-        loss = np.maximum(x, 0) - x * y + log1p_exp_neg_abs
-    else:
-        p = pos_weight.astype(x.dtype, copy=False)
-        # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}) = -log sigma(x)
-        softplus_neg_x = np.maximum(-x, 0) + log1p_exp_neg_abs
-        # l = (1 - y) x + (1 + (p - 1) y) softplus(-x)
-        loss = (1 - y) * x + (1 + (p - 1) * y) * softplus_neg_x
+    y = target
+    # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}) = -log sigma(x); e^{-|x|} never overflows
+    softplus_neg_x = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+    # an infinite x or y: 0 * inf and inf - inf are NaN where torch's formula gives NaN too
+    with np.errstate(invalid="ignore"):
+        if pos_weight is None:
+            # l = (1 - y) x + softplus(-x)
+            loss = (1 - y) * x + softplus_neg_x
+        else:
+            p = pos_weight
+            # l = (1 - y) x + (1 + (p - 1) y) softplus(-x)
+            loss = (1 - y) * x + (1 + (p - 1) * y) * softplus_neg_x
     if weight is not None:
-        loss = loss * weight.astype(x.dtype, copy=False)
+        loss = loss * weight
     return _reduce(loss, reduction)
 
 
@@ -333,7 +345,7 @@ def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, ta
     check_grad_output_type(grad_output)
     check_binary(input, target, weight, reduction, pos_weight)
     x = input
-    y = target.astype(x.dtype, copy=False)
+    y = target
     g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
     # sigma(x) = 1 / (1 + e^{-x}) for x >= 0 and e^{x} / (1 + e^{x}) for x < 0: e = e^{-|x|} <= 1
     e = np.exp(-np.abs(x))
@@ -342,11 +354,13 @@ def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, ta
         # dl/dx = sigma(x) - y
         grad = sigma - y
     else:
-        p = pos_weight.astype(x.dtype, copy=False)
-        # dl/dx = (1 - y) - (1 + (p - 1) y) sigma(-x),  sigma(-x) = 1 - sigma(x)
-        grad = (1 - y) - (1 + (p - 1) * y) * (1 - sigma)
+        p = pos_weight
+        # dl/dx = (1 - y) - (1 + (p - 1) y) sigma(-x),  sigma(-x) = 1 - sigma(x);
+        # an infinite y gives inf - inf = NaN where torch's gradient is NaN too
+        with np.errstate(invalid="ignore"):
+            grad = (1 - y) - (1 + (p - 1) * y) * (1 - sigma)
     if weight is not None:
-        grad = grad * weight.astype(x.dtype, copy=False)
+        grad = grad * weight
     return (g * grad).astype(x.dtype, copy=False)
 
 
@@ -367,11 +381,21 @@ def _log_softmax_last(z: np.ndarray) -> np.ndarray:
 
     $\log p_c = (z_c - m) - \log \sum_k e^{z_k - m}$, $m = \max_k z_k$: every
     exponent is $\le 0$ and the sum is $\ge 1$, so nothing overflows and the log
-    never sees 0.
+    never sees 0. A row with a $+\infty$ logit is NaN ($\infty - \infty$), as in torch.
     """
     m = z.max(axis=-1, keepdims=True)       # (..., 1)
-    s = z - m                               # (..., C), max entry 0
+    with np.errstate(invalid="ignore"):     # inf - inf: NaN, silently, as torch's log_softmax
+        s = z - m                           # (..., C), max entry 0
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def _weighted_sum(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    r"""$\sum_c q_c v_c$ over the last axis, a term with $q_c = 0$ being 0 even where $v_c = \pm\infty$.
+
+    A class the target gives no mass (a one-hot's zeros) adds nothing, as in torch, which
+    reads only the target class: a $-\infty$ logit there (a masked class) leaves the loss finite.
+    """
+    return (q * np.where(q != 0, v, 0)).sum(axis=-1)
 
 
 def _target_distribution(input, target, weight, ignore_index: int, label_smoothing: float):
@@ -387,9 +411,9 @@ def _target_distribution(input, target, weight, ignore_index: int, label_smoothi
     """
     C = num_classes(input)
     dtype = input.dtype
-    w = np.ones(C, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
+    w = np.ones(C, dtype=dtype) if weight is None else weight
     if is_probability_target(input, target):  # class probabilities
-        t = _class_last(target.astype(dtype, copy=False))                   # (N, d1, ..., C)
+        t = _class_last(target)                                             # (N, d1, ..., C)
         valid = np.ones(t.shape[:-1], dtype=bool)                           # (N, d1, ...)
         denominator = dtype.type(t[..., 0].size)
     else:  # class indices
@@ -398,11 +422,12 @@ def _target_distribution(input, target, weight, ignore_index: int, label_smoothi
         # t = one_hot(y), zero on ignored positions                            (N, d1, ..., C)
         t = ((np.arange(C) == y[..., None]) & valid[..., None]).astype(dtype)
         # torch's weighted mean: divide by the sum of the target classes' weights
-        denominator = (w[y] * valid).sum(dtype=dtype)
+        denominator = np.where(valid, w[y], 0).sum(dtype=dtype)
     # t~ = (1 - eps) t + eps / C on the positions that count
     t_smooth = (1 - label_smoothing) * t + (label_smoothing / C) * valid[..., None]
-    # q_c = w_c t~_c                                                           (N, d1, ..., C)
-    q = (w * t_smooth).astype(dtype, copy=False)
+    # q_c = w_c t~_c, computed where t~_c != 0 only: an infinite (or NaN) weight of a class
+    # the target does not name must not turn 0 into NaN (torch reads the target class's only)
+    q = np.multiply(w, t_smooth, out=np.zeros(t_smooth.shape, dtype), where=t_smooth != 0)   # (N, d1, ..., C)
     return q, denominator
 
 
@@ -414,7 +439,8 @@ def _weighted_mean(loss: np.ndarray, denominator, reduction: str):
         return total
     if denominator == 0:  # every target ignored (or zero weight): 0 / 0, NaN as in torch
         return loss.dtype.type(np.nan)
-    return total / denominator
+    with np.errstate(invalid="ignore"):  # an infinite weight: inf / inf, NaN as in torch
+        return total / denominator
 
 
 def _grad_weighted_mean(grad_output, loss_shape: tuple, denominator, reduction: str, dtype) -> np.ndarray:
@@ -475,7 +501,8 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     Differences from PyTorch: class indices of any integer dtype are accepted (torch takes
     int64 and uint8 only); an out-of-range index or a target of the wrong shape raises
     ``ValueError`` naming ``target``; ``label_smoothing`` outside [0, 1] raises (torch
-    ignores a negative value).
+    ignores a negative value); class probabilities of another dtype than ``input`` raise
+    ``TypeError`` (torch promotes).
 
     References: Szegedy, C. et al. (2016). Rethinking the Inception Architecture for
     Computer Vision (label smoothing). CVPR. https://arxiv.org/abs/1512.00567
@@ -484,7 +511,7 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
     log_p = _log_softmax_last(_class_last(input))   # (N, d1, ..., C)
     # l_n = -sum_c q_{n,c} log p_{n,c}               (N, d1, ...)
-    loss = (q * -log_p).sum(axis=-1)
+    loss = _weighted_sum(q, -log_p)
     return _weighted_mean(loss, denominator, reduction)
 
 
@@ -508,7 +535,8 @@ def cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray, w
     p = np.exp(_log_softmax_last(_class_last(input)))              # (N, d1, ..., C)
     g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
     # dl_n/dz_{n,k} = p_{n,k} sum_c q_{n,c} - q_{n,k}                 (N, d1, ..., C)
-    grad = p * q.sum(axis=-1, keepdims=True) - q
+    with np.errstate(invalid="ignore"):   # an infinite weight or logit: NaN where torch has NaN
+        grad = p * q.sum(axis=-1, keepdims=True) - q
     return _class_back(g[..., None] * grad).astype(input.dtype, copy=False)  # (N, C, d1, ...)
 
 
@@ -545,7 +573,7 @@ def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = 
     check_nll(input, target, weight, ignore_index, reduction)
     q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
     # l_n = -sum_c q_{n,c} x_{n,c} = -w_{y_n} x_{n,y_n}       (N, d1, ...)
-    loss = (q * -_class_last(input)).sum(axis=-1)
+    loss = _weighted_sum(q, -_class_last(input))
     return _weighted_mean(loss, denominator, reduction)
 
 
@@ -556,8 +584,9 @@ def nll_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, weight
     check_nll(input, target, weight, ignore_index, reduction)
     q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
     g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
-    # dl_n/dx_{n,c} = -q_{n,c}                                   (N, d1, ..., C)
-    return _class_back(-g[..., None] * q).astype(input.dtype, copy=False)  # (N, C, d1, ...)
+    # dl_n/dx_{n,c} = -g_n q_{n,c}, where q_{n,c} != 0 (0 elsewhere, even for an infinite g_n, as torch)
+    grad = np.multiply(-g[..., None], q, out=np.zeros(q.shape, input.dtype), where=q != 0)  # (N, d1, ..., C)
+    return _class_back(grad)                                                                 # (N, C, d1, ...)
 
 
 def _margin_violations(input, target, margin: float, weight):
@@ -571,11 +600,13 @@ def _margin_violations(input, target, margin: float, weight):
     dtype = input.dtype
     y = target.astype(np.intp, copy=False)[..., None]               # (N, 1), or (1,) for one example
     x_y = np.take_along_axis(input, y, axis=-1)                     # (N, 1): the target class's score
-    # z_{n,i} = margin - x_{n,y_n} + x_{n,i}                           (N, C)
-    z = (margin - x_y + input).astype(dtype, copy=False)
+    # z_{n,i} = margin - x_{n,y_n} + x_{n,i}                           (N, C); an infinite x_{n,y_n}
+    # makes z NaN (inf - inf) at the target class itself only, which never counts
+    with np.errstate(invalid="ignore"):
+        z = (margin - x_y + input).astype(dtype, copy=False)
     is_target = np.arange(C) == y                                   # (N, C)
     active = (z > 0) & ~is_target                                   # (N, C)
-    w = np.ones(C, dtype=dtype) if weight is None else weight.astype(dtype, copy=False)
+    w = np.ones(C, dtype=dtype) if weight is None else weight
     w_y = np.asarray(w[target])                                     # (N,) or ()
     return z, active, w_y, is_target
 
@@ -624,9 +655,11 @@ def multi_margin_loss(input: np.ndarray, target: np.ndarray, p: int = 1, margin:
     z, active, w_y, _ = _margin_violations(input, target, margin, weight)
     # max(0, z) on the wrong classes, 0 on the target class        (N, C)
     hinge = np.where(active, z, 0)
-    # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p            (N,)
-    loss = (w_y * (hinge ** p).sum(axis=-1) / C).astype(input.dtype, copy=False)
-    return _reduce(loss, reduction)
+    hinge_sum = (hinge ** p).sum(axis=-1)                           # (N,)
+    # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p            (N,); 0 without a violated
+    # margin, whatever w_{y_n} (an infinite weight too, as torch)
+    loss = np.multiply(w_y, hinge_sum, out=np.zeros(hinge_sum.shape, input.dtype), where=hinge_sum != 0) / C
+    return _reduce(loss.astype(input.dtype, copy=False), reduction)
 
 
 def multi_margin_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, p: int = 1,
@@ -651,18 +684,20 @@ def multi_margin_loss_backward(grad_output, input: np.ndarray, target: np.ndarra
     z, active, w_y, is_target = _margin_violations(input, target, margin, weight)
     g = _grad_per_element(grad_output, input.shape[:-1], reduction, input.dtype)   # (N,)
     hinge = np.where(active, z, 0)                                                  # (N, C)
-    # dl_n/dx_{n,i} = w_{y_n} / C * p max(0, z)^{p-1} where z > 0 and i != y_n   (N, C)
-    d_wrong = np.where(active, p * hinge ** (p - 1), 0) * (w_y / C)[..., None]
+    # dl_n/dx_{n,i} = w_{y_n} / C * p max(0, z)^{p-1} where z > 0 and i != y_n, else 0   (N, C)
+    d_wrong = np.multiply(p * hinge ** (p - 1), (w_y / C)[..., None], out=np.zeros(z.shape, input.dtype),
+                          where=active)
     # dl_n/dx_{n,y_n} = -sum_{i != y_n} dl_n/dx_{n,i}                   (N, C)
-    grad = d_wrong - is_target * d_wrong.sum(axis=-1, keepdims=True)
-    return (g[..., None] * grad).astype(input.dtype, copy=False)
+    grad = d_wrong - np.where(is_target, d_wrong.sum(axis=-1, keepdims=True), 0)
+    with np.errstate(invalid="ignore"):   # an infinite grad_output times 0: NaN, as torch's backward
+        return (g[..., None] * grad).astype(input.dtype, copy=False)
 
 
 # -- distributions -------------------------------------------------------------------------
 
 def _kl_target(target, log_target: bool, dtype):
     r"""The target distribution $p$ and $\log p$ (0 where $p = 0$, where the term is 0 anyway)."""
-    t = target.astype(dtype, copy=False)
+    t = target
     if log_target:
         log_p = t
         p = np.exp(t)
@@ -711,7 +746,8 @@ def kl_div(input: np.ndarray, target: np.ndarray, reduction: str = "mean", log_t
 
     Differences from PyTorch: where $p = 0$ the term is 0 even if $x = -\infty$ (torch:
     NaN); a negative ``target`` (with ``log_target=False``) raises ``ValueError`` (torch:
-    NaN); ``'mean'`` gives no warning; a shape mismatch raises ``ValueError``.
+    NaN); ``'mean'`` gives no warning; a shape mismatch raises ``ValueError``; a ``target``
+    of another dtype than ``input`` raises ``TypeError`` (torch promotes).
 
     References: Kullback, S., Leibler, R. A. (1951). On Information and Sufficiency.
     Annals of Mathematical Statistics 22(1). https://doi.org/10.1214/aoms/1177729694

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -40,9 +41,13 @@ class Perceptron(Module):
 
     Args:
         in_features: number of input features.
-        lr: the learning rate $\eta > 0$ (default 1). Starting from zero weights, as
+        lr: the learning rate $\eta > 0$, finite (default 1). Starting from zero weights, as
             here, it only rescales ``weight`` and ``bias`` and leaves every prediction unchanged.
-        dtype: dtype of ``weight`` and ``bias`` (default ``np.float64``).
+        dtype: dtype of ``weight`` and ``bias``, a NumPy floating dtype (default ``np.float64``).
+
+    Every input (``fit``'s ``X``, ``step``'s ``x``, ``predict``'s ``input``) must be a floating
+    NumPy array of finite values: a NaN or inf raises ``ValueError``, as in scikit-learn,
+    instead of corrupting the weights or giving a label that means nothing.
 
     Attributes:
         weight: ``Parameter`` of shape ``(1, in_features)``, initialized to zeros (the layout
@@ -72,8 +77,14 @@ class Perceptron(Module):
         super().__init__()
         check_positive_int("in_features", in_features)
         check_real("lr", lr, low=0.0, low_inclusive=False)
-        if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be a floating-point dtype, got {np.dtype(dtype)}")
+        if not math.isfinite(lr):
+            raise ValueError(f"lr must be finite, got {lr}")
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be a NumPy floating-point dtype, got {dtype!r}") from None
+        if not np.issubdtype(dtype, np.floating):
+            raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")
         self.in_features = in_features
         self.lr = float(lr)
         # zero weights: the classic start; the perceptron needs no symmetry breaking (one unit)
@@ -81,8 +92,14 @@ class Perceptron(Module):
         self.bias = Parameter(np.zeros(1, dtype=dtype), requires_grad=False)
 
     def _check_input(self, name: str, x) -> None:
+        """A floating array ``(*, in_features)`` of finite values (a NaN or inf would corrupt the weights,
+        or give a label that means nothing)."""
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
         check_floating(name, x)
         check_last_dim(name, x, self.in_features, "in_features")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{name} must hold finite values, got NaN or inf")
 
     def decision_function(self, input: np.ndarray) -> np.ndarray:
         """The pre-activation $z = w \\cdot x + b$ for each sample, shape ``(*,)``."""
@@ -119,6 +136,7 @@ class Perceptron(Module):
         Returns:
             ``True`` if the example was misclassified (and the weights were updated).
         """
+        check_floating("x", x)
         check_ndim("x", x, (1,), "(in_features,)")
         self._check_input("x", x)
         if isinstance(y, (bool, np.bool_)) or not isinstance(y, numbers.Integral):
@@ -160,6 +178,7 @@ class Perceptron(Module):
             The number of mistakes (updates) in each epoch run; the last is 0 if and only if
             the perceptron separates the data.
         """
+        check_floating("X", X)
         check_ndim("X", X, (2,), "(N, in_features)")
         self._check_input("X", X)
         y = _check_labels("y", y)

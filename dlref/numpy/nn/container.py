@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections import OrderedDict
 
 import numpy as np
 
+from dlref._checks import check_floating
 from dlref.numpy.nn.module import Module
 
 
@@ -17,9 +19,14 @@ class Sequential(Module):
     the gradient for each layer's input is the gradient for the previous layer's output.
 
     Args:
-        *modules: the layers, or a single ``OrderedDict`` of named layers (as in torch).
+        *modules: the layers, or a single ``OrderedDict`` of named layers (as in torch). A
+            name is a non-empty str without ``"."`` (it becomes a ``state_dict`` key prefix)
+            that is not already an attribute (``forward``, ``training``, ...).
 
     PyTorch equivalent: ``torch.nn.Sequential`` (same ``state_dict`` keys: ``"0.weight"``, ...).
+
+    Differences from PyTorch: a ``None`` layer raises ``TypeError`` (torch accepts it and
+    fails in ``forward``); a bad name raises ``TypeError``/``ValueError`` (torch: ``KeyError``).
     """
 
     def __init__(self, *modules):
@@ -29,8 +36,13 @@ class Sequential(Module):
         else:
             items = [(str(i), m) for i, m in enumerate(modules)]
         for name, module in items:
+            if not isinstance(name, str):
+                raise TypeError(f"modules' names must be str, got {type(name).__name__} {name!r}")
+            if not name or "." in name or (hasattr(self, name) and name not in self._modules):
+                raise ValueError(f"modules' names must be non-empty, without '.', and not an attribute of "
+                                 f"Sequential, got {name!r}")
             if not isinstance(module, Module):
-                raise TypeError(f"Sequential takes dlref.numpy.nn modules, got {type(module).__name__} at {name!r}")
+                raise TypeError(f"modules must be dlref.numpy.nn modules, got {type(module).__name__} at {name!r}")
             setattr(self, name, module)
 
     def __len__(self) -> int:
@@ -47,6 +59,8 @@ class Sequential(Module):
         return modules[index]
 
     def append(self, module: Module) -> "Sequential":
+        if not isinstance(module, Module):
+            raise TypeError(f"module must be a dlref.numpy.nn module, got {type(module).__name__}")
         setattr(self, str(len(self)), module)
         return self
 
@@ -64,7 +78,20 @@ class Sequential(Module):
 class Flatten(Module):
     """Flatten dimensions ``start_dim`` to ``end_dim`` into one: ``(N, C, H, W) -> (N, C*H*W)``.
 
+    ``backward(grad_output)`` reshapes the gradient back to the input's shape, in the input's
+    dtype (``grad_output`` must be a floating array of the output's shape).
+
+    Args:
+        start_dim: first dimension to flatten (default 1).
+        end_dim: last dimension to flatten (default -1); counted from the input's dimensions.
+
+    Shape:
+        input ``(*, S_start, ..., S_end, *)``; output ``(*, S_start * ... * S_end, *)``.
+
     PyTorch equivalent: ``torch.nn.Flatten(start_dim=1, end_dim=-1)``.
+
+    Differences from PyTorch: a bool ``start_dim``/``end_dim`` raises ``TypeError`` (torch
+    reads ``True`` as 1).
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
@@ -88,18 +115,24 @@ class Flatten(Module):
         end = self.end_dim % ndim
         if start > end:
             raise ValueError(
-                f"start_dim ({self.start_dim}) must come before end_dim ({self.end_dim}) for input of shape {input.shape}"
+                f"start_dim ({self.start_dim}) must come before end_dim ({self.end_dim}) "
+                f"for input of shape {input.shape}"
             )
-        new_shape = input.shape[:start] + (-1,) + input.shape[end + 1:]  # (N, C*H*W) for the defaults
-        output = input.reshape(new_shape)
-        self._save(input_shape=input.shape, output_shape=output.shape)
+        # the flattened size spelled out (a -1 cannot be inferred when another dimension is 0)
+        flat = math.prod(input.shape[start:end + 1])
+        output = input.reshape(input.shape[:start] + (flat,) + input.shape[end + 1:])  # (N, C*H*W) for the defaults
+        self._save(input_shape=input.shape, output_shape=output.shape, dtype=input.dtype)
         return output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        input_shape, output_shape = self._saved("input_shape", "output_shape")
+        input_shape, output_shape, dtype = self._saved("input_shape", "output_shape", "dtype")
+        if not isinstance(grad_output, np.ndarray):
+            raise TypeError(f"grad_output must be a numpy.ndarray, got {type(grad_output).__name__}")
+        check_floating("grad_output", grad_output)
         if grad_output.shape != output_shape:
             raise ValueError(f"grad_output must have the shape of the output {output_shape}, got {grad_output.shape}")
-        return grad_output.reshape(input_shape)  # undo the reshape: gradients flow unchanged
+        # undo the reshape: gradients flow unchanged, in the input's dtype (as autograd casts them)
+        return grad_output.reshape(input_shape).astype(dtype, copy=False)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -9,8 +9,13 @@ Fans follow torch: for a weight of shape ``(out, in, *kernel)``,
 ``(out_features, in_features)`` therefore has ``fan_in = in_features``.
 
 Differences from ``torch.nn.init``: arguments are checked first (a ``ValueError`` or
-``TypeError`` naming the argument, where torch sometimes raises a ``RuntimeError`` or
-accepts the value); ``calculate_fan_in_and_fan_out`` is public (torch's is the private
+``TypeError`` naming the argument, where torch sometimes raises a ``RuntimeError``, an
+``OverflowError``, or accepts the value: torch reads ``True`` as 1,
+``a=None`` in the Kaiming functions as the slope 0.01, and fills a tensor with NaN for a
+NaN bound); the bounds of ``uniform_`` (and so ``xavier_uniform_``'s gain) must be finite;
+the Xavier functions leave a weight with no fan at all (shape ``(0, 0, ...)``) as it is,
+where torch raises ``ZeroDivisionError``;
+``calculate_fan_in_and_fan_out`` is public (torch's is the private
 ``_calculate_fan_in_and_fan_out``); ``trunc_normal_``, ``eye_``, ``dirac_``,
 ``orthogonal_`` and ``sparse_`` are not implemented.
 """
@@ -44,6 +49,13 @@ def _float_array(tensor) -> np.ndarray:
     x = _array(tensor)
     check_floating("tensor", x)
     return x
+
+
+def _check_finite(name: str, value, low: float | None = None) -> None:
+    """A finite real number (>= ``low``): an infinite bound or scale cannot be drawn from."""
+    check_real(name, value, low=low)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
@@ -85,8 +97,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         negative_slope = 0.01 if param is None else param
         check_real("param", negative_slope)
-        # gain = sqrt(2 / (1 + a^2)): E[leaky_relu(z)^2] = (1 + a^2) / 2 * E[z^2] for symmetric z
-        return math.sqrt(2.0 / (1 + negative_slope**2))
+        try:
+            # gain = sqrt(2 / (1 + a^2)): E[leaky_relu(z)^2] = (1 + a^2) / 2 * E[z^2] for symmetric z
+            return math.sqrt(2.0 / (1 + negative_slope**2))
+        except OverflowError:   # a^2 beyond the float range (torch lets the OverflowError out)
+            raise ValueError(f"param must be a negative slope whose square is a float, got {param}") from None
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"nonlinearity must be one of {_NONLINEARITIES}, got {nonlinearity!r}")
@@ -139,8 +154,10 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Genera
 
     PyTorch equivalent: ``torch.nn.init.uniform_``.
     """
-    check_real("a", a)
-    check_real("b", b, low=a)
+    _check_finite("a", a)
+    _check_finite("b", b, low=a)
+    if not math.isfinite(b - a):
+        raise ValueError(f"b - a must be a finite float, got a={a} and b={b}")
     x = _float_array(tensor)
     rng = _rng(generator)
     x[...] = rng.uniform(a, b, size=x.shape)
@@ -197,6 +214,15 @@ def _is_empty(x: np.ndarray) -> bool:
     return False
 
 
+def _check_gain(gain, finite: bool) -> None:
+    """Xavier's ``gain``: a number >= 0 (a negative one is no scale; torch raises in the draw), finite
+    for the uniform (whose bounds must be finite)."""
+    if finite:
+        _check_finite("gain", gain, low=0.0)
+    else:
+        check_real("gain", gain, low=0.0)
+
+
 def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | None = None):
     r"""Glorot/Xavier uniform initialization: $\mathcal U(-a, a)$ with
 
@@ -211,7 +237,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | 
 
     Args:
         tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
-        gain: scale factor, e.g. ``calculate_gain('tanh')``.
+        gain: scale factor, a finite number >= 0, e.g. ``calculate_gain('tanh')``.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
 
     Returns:
@@ -223,9 +249,9 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | 
         Glorot and Bengio, 2010, "Understanding the difficulty of training deep feedforward
         neural networks", AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
     """
-    check_real("gain", gain)
+    _check_gain(gain, finite=True)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill
+    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill (torch divides by zero)
         return tensor
     # std = gain * sqrt(2 / (fan_in + fan_out))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -243,7 +269,7 @@ def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | N
 
     Args:
         tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
-        gain: scale factor, e.g. ``calculate_gain('tanh')``.
+        gain: scale factor, a finite number >= 0, e.g. ``calculate_gain('tanh')``.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
 
     Returns:
@@ -255,9 +281,9 @@ def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | N
         Glorot and Bengio, 2010, "Understanding the difficulty of training deep feedforward
         neural networks", AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
     """
-    check_real("gain", gain)
+    _check_gain(gain, finite=False)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill
+    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill (torch divides by zero)
         return tensor
     # sigma = gain * sqrt(2 / (fan_in + fan_out))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))

@@ -10,7 +10,9 @@ what ``loss.backward()`` means in torch.
 
 Differences from PyTorch: the deprecated ``size_average`` and ``reduce`` arguments are not
 accepted; options after ``weight`` are keyword-only (``CrossEntropyLoss(w, ignore_index=0)``),
-so a call written for torch's positional order fails loudly instead of misassigning.
+so a call written for torch's positional order fails loudly instead of misassigning; the
+target, ``weight`` and ``pos_weight`` must have the input's dtype at ``forward`` (a
+``TypeError`` otherwise, as in the functions: no silent promotion or cast).
 """
 
 from __future__ import annotations

@@ -17,6 +17,11 @@ import numpy as np
 class Parameter:
     """A learnable array and its gradient, like ``torch.nn.Parameter``.
 
+    Args:
+        data: the initial values, a NumPy array (or NumPy scalar); copied.
+        requires_grad: whether backward passes fill ``grad`` (a bool; an integer or bool
+            ``data`` needs ``requires_grad=False``, as in torch: it cannot hold a gradient step).
+
     Attributes:
         data: the values, a NumPy array.
         grad: the accumulated gradient (same shape and dtype as ``data``), or ``None``
@@ -24,13 +29,21 @@ class Parameter:
 
     PyTorch equivalent: ``torch.nn.Parameter``.
     Differences from PyTorch: a NumPy array has no
-    autograd, so ``grad`` is filled by the owning module's ``backward``.
+    autograd, so ``grad`` is filled by the owning module's ``backward``; ``Parameter(None)``
+    raises ``TypeError`` (torch makes an empty parameter).
     """
 
     def __init__(self, data, requires_grad: bool = True):
+        if not isinstance(data, (np.ndarray, np.generic)):
+            raise TypeError(f"data must be a NumPy array, got {type(data).__name__} (use np.asarray)")
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+        if requires_grad and data.dtype.kind not in "fc":
+            raise TypeError(f"data must be floating point or complex to require gradients, got dtype {data.dtype} "
+                            "(pass requires_grad=False)")
         self.data = np.array(data)  # a copy: a Parameter owns its values
         self.grad: np.ndarray | None = None
-        self.requires_grad = requires_grad
+        self.requires_grad = bool(requires_grad)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -271,7 +284,9 @@ class Module:
 
         Values are cast to each parameter's dtype. Raises ``ValueError`` naming the keys
         when (with ``strict=True``) keys are missing or unexpected, and naming the key and
-        both shapes when a shape differs; nothing is changed when an error is raised.
+        both shapes when a shape differs; ``TypeError`` naming the key for a value that is
+        not numeric, or complex for a real parameter (torch drops the imaginary part with a
+        warning); nothing is changed when an error is raised.
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"state_dict must be a mapping, got {type(state_dict).__name__}")
@@ -300,7 +315,13 @@ class Module:
             if key not in state_dict:
                 continue
             current = getattr(module, name).data if is_param else getattr(module, name)
-            value = _as_numpy(state_dict[key])
+            try:
+                value = _as_numpy(state_dict[key])
+            except ValueError as error:   # a ragged nested list, say
+                raise ValueError(f"state_dict[{key!r}] is not an array: {error}") from None
+            if value.dtype.kind not in "biufc" or (value.dtype.kind == "c" and current.dtype.kind != "c"):
+                what = "numbers" if current.dtype.kind == "c" else "real numbers"
+                raise TypeError(f"state_dict[{key!r}] must hold {what} for {current.dtype}, got dtype {value.dtype}")
             if value.shape != current.shape:
                 raise ValueError(
                     f"state_dict[{key!r}] has shape {value.shape}, expected {current.shape}"

@@ -110,7 +110,10 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
 
     Differences from PyTorch: torch accepts a negative ``max_norm`` (it flips the sign of
     every gradient) and ``norm_type <= 0`` (for which the norm of norms is no longer the
-    norm of the whole vector); here both raise ``ValueError``. An empty gradient has
+    norm of the whole vector); here both raise ``ValueError``. ``max_norm`` must be a
+    number and ``error_if_nonfinite`` and ``foreach`` bools (``TypeError``; torch converts
+    ``max_norm`` with ``float()``, so it takes the string ``'1'``, and takes any truthy
+    value for the flags). An empty gradient has
     norm 0 for every ``p`` (torch raises for ``p = inf`` on an empty tensor). Like torch, the
     norm is computed without rescaling, so in float32 it overflows to ``inf`` once a
     gradient entry exceeds about ``1.8e19``; ``error_if_nonfinite=True`` catches that.
@@ -174,7 +177,9 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
     PyTorch equivalent: ``torch.nn.utils.clip_grad_value_``.
 
     Differences from PyTorch: torch accepts a negative ``clip_value`` and then sets every
-    entry to ``clip_value``; here that raises ``ValueError``.
+    entry to ``clip_value``; here that raises ``ValueError``. ``clip_value`` must be a
+    number and ``foreach`` a bool or None (``TypeError``; torch takes the string ``'1'`` and
+    any truthy ``foreach``).
     """
     params = _parameter_list(parameters)
     check_real("clip_value", clip_value, low=0.0)

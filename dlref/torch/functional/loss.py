@@ -1,7 +1,8 @@
 """Loss functions from torch tensor primitives; autograd gives the backward pass.
 
 Same names, arguments and rules as ``dlref.numpy.functional`` (see there for the math):
-no broadcasting between ``input`` and ``target``, the result has ``input``'s dtype, bad
+no broadcasting between ``input`` and ``target``, a floating ``target``, ``weight`` or
+``pos_weight`` has ``input``'s dtype (another precision is a ``TypeError``), bad
 arguments raise ``ValueError``/``TypeError`` naming them (the checks live once, for both
 backends, in `dlref._loss_args`). Nothing here calls the ``torch.nn.functional`` loss it
 mirrors, nor ``log_softmax``/``softplus``/``xlogy``: the tests compare against those.
@@ -42,7 +43,7 @@ def mse_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean")
     PyTorch equivalent: ``torch.nn.functional.mse_loss``.
     """
     check_pointwise(input, target, reduction)
-    y = target.to(input.dtype)
+    y = target
     # l_i = (x_i - y_i)^2
     loss = (input - y) ** 2
     return _reduce(loss, reduction)
@@ -58,7 +59,7 @@ def l1_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") 
     PyTorch equivalent: ``torch.nn.functional.l1_loss``.
     """
     check_pointwise(input, target, reduction)
-    y = target.to(input.dtype)
+    y = target
     # l_i = |x_i - y_i|   (autograd: sign(x - y), 0 at x = y, as torch's l1_loss)
     loss = torch.abs(input - y)
     return _reduce(loss, reduction)
@@ -76,7 +77,7 @@ def huber_loss(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean
     """
     check_pointwise(input, target, reduction)
     check_real("delta", delta, 0.0, None, low_inclusive=False)
-    y = target.to(input.dtype)
+    y = target
     d = input - y
     abs_d = torch.abs(d)
     # l_i = d^2 / 2 inside |d| < delta, delta (|d| - delta / 2) outside
@@ -108,7 +109,7 @@ def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torc
     check_binary(input, target, weight, reduction)
     check_probabilities(input, target)
     x = input
-    y = target.to(x.dtype)
+    y = target
     # log x and log(1 - x), floored at -100; the where keeps log's backward off 0
     # (1/0 times a zero gradient would be NaN)
     log_x = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)).clamp(min=_BCE_LOG_FLOOR),
@@ -118,7 +119,7 @@ def binary_cross_entropy(input: torch.Tensor, target: torch.Tensor, weight: torc
     # l_i = -[y log x + (1 - y) log(1 - x)]
     loss = -(y * log_x + (1 - y) * log_1mx)
     if weight is not None:
-        loss = loss * weight.to(x.dtype)
+        loss = loss * weight
     return _reduce(loss, reduction)
 
 
@@ -127,7 +128,7 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor, 
                                      pos_weight: torch.Tensor | None = None) -> torch.Tensor:
     r"""Binary cross-entropy on logits, stable; see ``dlref.numpy.functional.binary_cross_entropy_with_logits``.
 
-    $\max(x, 0)$ is ``torch.maximum(x, 0)`` and $-|x|$ is
+    $\max(-x, 0)$ is $-$``torch.minimum(x, 0)`` and $-|x|$ is
     $\min(x, 0) - \max(x, 0)$: at a tie ``maximum``/``minimum`` split the gradient
     in half, which makes autograd's derivative at $x = 0$ the true one,
     $\sigma(0) - y = 1/2 - y$ (``abs`` and ``clamp`` would give $-y$ or
@@ -138,26 +139,27 @@ def binary_cross_entropy_with_logits(input: torch.Tensor, target: torch.Tensor, 
         ``(*)``; output: a scalar, or ``(*)`` with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.functional.binary_cross_entropy_with_logits``.
+
+    Differences from PyTorch: as ``dlref.numpy.functional.binary_cross_entropy_with_logits``
+    (a target or weight of another dtype than ``input`` raises ``TypeError``).
     """
     check_binary(input, target, weight, reduction, pos_weight)
     x = input
-    y = target.to(x.dtype)
+    y = target
     zero = torch.zeros_like(x)
-    x_pos = torch.maximum(x, zero)                  # max(x, 0)
-    neg_abs_x = torch.minimum(x, zero) - x_pos      # -|x|
-    # log(1 + e^{-|x|}), never overflows
-    log1p_exp_neg_abs = torch.log1p(torch.exp(neg_abs_x))
+    x_neg = torch.minimum(x, zero)                  # min(x, 0)
+    neg_abs_x = x_neg - torch.maximum(x, zero)      # -|x|
+    # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}) = -log sigma(x);  max(-x, 0) = -min(x, 0)
+    softplus_neg_x = -x_neg + torch.log1p(torch.exp(neg_abs_x))
     if pos_weight is None:
-        # l = max(x, 0) - x y + log(1 + e^{-|x|})
-        loss = x_pos - x * y + log1p_exp_neg_abs
+        # l = (1 - y) x + softplus(-x)   (torch's formula: x = +inf, y < 1 gives +inf, not NaN)
+        loss = (1 - y) * x + softplus_neg_x
     else:
-        p = pos_weight.to(x.dtype)
-        # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}),  max(-x, 0) = max(x, 0) - x
-        softplus_neg_x = (x_pos - x) + log1p_exp_neg_abs
+        p = pos_weight
         # l = (1 - y) x + (1 + (p - 1) y) softplus(-x)
         loss = (1 - y) * x + (1 + (p - 1) * y) * softplus_neg_x
     if weight is not None:
-        loss = loss * weight.to(x.dtype)
+        loss = loss * weight
     return _reduce(loss, reduction)
 
 
@@ -179,9 +181,9 @@ def _target_distribution(input, target, weight, ignore_index: int, label_smoothi
     r"""Weighted target $q = w \odot ((1-\varepsilon) t + \varepsilon/C)$ (class last) and the mean's denominator."""
     C = num_classes(input)
     dtype = input.dtype
-    w = torch.ones(C, dtype=dtype, device=input.device) if weight is None else weight.to(dtype)
+    w = torch.ones(C, dtype=dtype, device=input.device) if weight is None else weight
     if is_probability_target(input, target):  # class probabilities
-        t = _class_last(target.to(dtype))                                 # (N, d1, ..., C)
+        t = _class_last(target)                                           # (N, d1, ..., C)
         valid = torch.ones(t.shape[:-1], dtype=torch.bool, device=input.device)
         denominator = torch.tensor(float(valid.numel()), dtype=dtype, device=input.device)
     else:  # class indices
@@ -191,7 +193,7 @@ def _target_distribution(input, target, weight, ignore_index: int, label_smoothi
         # t = one_hot(y), zero on ignored positions                          (N, d1, ..., C)
         t = ((classes == y[..., None]) & valid[..., None]).to(dtype)
         # torch's weighted mean: divide by the sum of the target classes' weights
-        denominator = (w[y] * valid).sum()
+        denominator = torch.where(valid, w[y], 0.0).sum()
     # t~ = (1 - eps) t + eps / C on the positions that count; q = w t~
     t_smooth = (1 - label_smoothing) * t + (label_smoothing / C) * valid[..., None].to(dtype)
     q = w * t_smooth                                                      # (N, d1, ..., C)
@@ -277,10 +279,13 @@ def multi_margin_loss(input: torch.Tensor, target: torch.Tensor, p: int = 1, mar
     is_target = torch.arange(C, device=input.device) == y           # (N, C)
     active = (z > 0) & ~is_target                                    # violated margins, wrong classes only
     hinge = torch.where(active, z, 0.0)                              # (N, C)
-    w = torch.ones(C, dtype=input.dtype, device=input.device) if weight is None else weight.to(input.dtype)
-    w_y = w[y[..., 0]]                                               # (N,) or ()
+    w = torch.ones(C, dtype=input.dtype, device=input.device) if weight is None else weight
+    hinge_sum = (hinge ** p).sum(dim=-1)                             # (N,)
+    # w_{y_n}, taken as 0 without a violated margin: the loss is then 0 whatever the weight
+    # (an infinite one too, as torch), and no inf * 0 reaches autograd
+    w_y = torch.where(hinge_sum != 0, w[y[..., 0]], 0.0)             # (N,) or ()
     # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p              (N,)
-    loss = w_y * (hinge ** p).sum(dim=-1) / C
+    loss = w_y * hinge_sum / C
     return _reduce(loss, reduction)
 
 
@@ -305,7 +310,7 @@ def kl_div(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
     ``target`` is finite where $p_i = 0$ (0; torch's is NaN).
     """
     check_kl_div(input, target, reduction, log_target)
-    t = target.to(input.dtype)
+    t = target
     if log_target:
         p = torch.exp(t)
         counts = p > 0

@@ -34,7 +34,7 @@ import numbers
 import torch
 from torch import nn
 
-from dlref._checks import check_positive_int, shape_of
+from dlref._checks import check_bool, check_positive_int, shape_of
 from dlref.torch.nn.conv import Conv2d as DlrefConv2d
 from dlref.torch.nn.normalization import BatchNorm2d as DlrefBatchNorm2d
 
@@ -55,10 +55,40 @@ def _layer_types(norm_layer, conv_layer) -> tuple:
     """Fill in torch's defaults and check what came."""
     norm_layer = nn.BatchNorm2d if norm_layer is None else norm_layer
     conv_layer = nn.Conv2d if conv_layer is None else conv_layer
-    if not callable(norm_layer):
-        raise TypeError(f"norm_layer must be callable (e.g. torch.nn.BatchNorm2d), got {norm_layer!r}")
+    # a class or a function that makes a layer; a layer itself (an nn.Module instance) is callable too
+    if not callable(norm_layer) or isinstance(norm_layer, nn.Module):
+        raise TypeError(f"norm_layer must be a class or function making a normalization layer from a channel "
+                        f"count (e.g. torch.nn.BatchNorm2d), got {norm_layer!r}")
     _check_class("conv_layer", conv_layer, nn.Module)
     return norm_layer, conv_layer
+
+
+def _layer(name: str, factory, *args, **kwargs) -> nn.Module:
+    """``factory(*args, **kwargs)``, an ``nn.Module``; a TypeError names the argument that gave the factory."""
+    try:
+        layer = factory(*args, **kwargs)
+    except TypeError as error:
+        raise TypeError(f"{name} {factory!r} cannot be called as {name}(*{args}, **{kwargs}): {error}") from None
+    if not isinstance(layer, nn.Module):
+        raise TypeError(f"{name} must make an nn.Module, got {type(layer).__name__} from {factory!r}")
+    return layer
+
+
+def _norm(norm_layer, channels: int) -> nn.Module:
+    """``norm_layer(channels)``, checked."""
+    return _layer("norm_layer", norm_layer, channels)
+
+
+def _check_downsample(downsample) -> None:
+    if downsample is not None and not isinstance(downsample, nn.Module):
+        raise TypeError(f"downsample must be None or an nn.Module (the projection shortcut), got {downsample!r}")
+
+
+def _check_shortcut(shortcut: torch.Tensor, out: torch.Tensor) -> None:
+    """The shortcut must match the residual branch's output, or the sum would broadcast or fail."""
+    if shortcut.shape != out.shape:
+        raise ValueError(f"downsample must map the block's input to the residual branch's output shape "
+                         f"{shape_of(out)}, got {shape_of(shortcut)}")
 
 
 def _check_block_args(inplanes, planes, stride, groups, base_width, dilation) -> None:
@@ -78,13 +108,13 @@ def _check_plain_widths(block: str, groups, base_width, dilation) -> None:
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1,
             conv_layer: type = nn.Conv2d) -> nn.Module:
     """3x3 convolution, padding equal to the dilation (so stride 1 keeps H and W), no bias (a BN follows)."""
-    return conv_layer(in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation, groups=groups,
-                      bias=False, dilation=dilation)
+    return _layer("conv_layer", conv_layer, in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation,
+                  groups=groups, bias=False, dilation=dilation)
 
 
 def conv1x1(in_planes: int, out_planes: int, stride: int = 1, conv_layer: type = nn.Conv2d) -> nn.Module:
     """1x1 convolution, no bias: mixes channels at each position (and subsamples when ``stride > 1``)."""
-    return conv_layer(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+    return _layer("conv_layer", conv_layer, in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
 
 
 class BasicBlock(nn.Module):
@@ -122,7 +152,8 @@ class BasicBlock(nn.Module):
     References: He et al. (2016), Deep residual learning for image recognition, Fig. 2 and 5 (left).
 
     Differences from torchvision: ``conv_layer`` is an addition; ``dilation > 1`` raises
-    ``ValueError`` (torchvision: ``NotImplementedError``); arguments are checked.
+    ``ValueError`` (torchvision: ``NotImplementedError``); arguments are checked, and so are
+    ``forward``'s input (shape, channels, dtype) and the shortcut's shape.
     """
 
     expansion: int = 1
@@ -132,6 +163,7 @@ class BasicBlock(nn.Module):
                  conv_layer: type | None = None):
         super().__init__()
         _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
+        _check_downsample(downsample)
         if groups != 1 or base_width != 64:
             raise ValueError(f"BasicBlock only supports groups=1 and base_width=64, got groups={groups} and "
                              f"base_width={base_width}; use Bottleneck for grouped (ResNeXt) or wide blocks")
@@ -141,17 +173,19 @@ class BasicBlock(nn.Module):
             raise ValueError(f"an identity shortcut needs stride=1 and inplanes == planes, got stride={stride}, "
                              f"inplanes={inplanes}, planes={planes}: pass a downsample (projection) module")
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)
+        self.inplanes = inplanes                           # channels the input must have
         # residual branch F: conv3x3 (stride) - BN - ReLU - conv3x3 - BN
         self.conv1 = conv3x3(inplanes, planes, stride, conv_layer=conv_layer)
-        self.bn1 = norm_layer(planes)
+        self.bn1 = _norm(norm_layer, planes)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes, conv_layer=conv_layer)
-        self.bn2 = norm_layer(planes)
+        self.bn2 = _norm(norm_layer, planes)
         # shortcut s: identity (None) or projection
         self.downsample = downsample
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.inplanes, self.conv1.weight.dtype)
         # s(x): the input itself, or its 1x1 projection when the shape changes
         identity = x if self.downsample is None else self.downsample(x)
 
@@ -163,6 +197,7 @@ class BasicBlock(nn.Module):
         out = self.bn2(out)
 
         # y = ReLU(F(x) + s(x))
+        _check_shortcut(identity, out)
         out += identity
         return self.relu(out)
 
@@ -206,7 +241,8 @@ class Bottleneck(nn.Module):
 
     References: He et al. (2016), Fig. 5 (right); Xie et al. (2017), ResNeXt, Fig. 3(c).
 
-    Differences from torchvision: ``conv_layer`` is an addition; arguments are checked.
+    Differences from torchvision: ``conv_layer`` is an addition; arguments are checked, and so
+    are ``forward``'s input (shape, channels, dtype) and the shortcut's shape.
     """
 
     expansion: int = 4
@@ -216,6 +252,7 @@ class Bottleneck(nn.Module):
                  conv_layer: type | None = None):
         super().__init__()
         _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
+        _check_downsample(downsample)
         # width = floor(planes * base_width / 64) * groups: channels of the 3x3 convolution
         width = int(planes * (base_width / 64.0)) * groups
         if width == 0:
@@ -225,18 +262,20 @@ class Bottleneck(nn.Module):
             raise ValueError(f"an identity shortcut needs stride=1 and inplanes == planes * 4, got stride={stride}, "
                              f"inplanes={inplanes}, planes={planes}: pass a downsample (projection) module")
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)
+        self.inplanes = inplanes                           # channels the input must have
         # residual branch F: 1x1 reduce - 3x3 (stride, groups) - 1x1 expand, each followed by BN
         self.conv1 = conv1x1(inplanes, width, conv_layer=conv_layer)
-        self.bn1 = norm_layer(width)
+        self.bn1 = _norm(norm_layer, width)
         self.conv2 = conv3x3(width, width, stride, groups, dilation, conv_layer=conv_layer)
-        self.bn2 = norm_layer(width)
+        self.bn2 = _norm(norm_layer, width)
         self.conv3 = conv1x1(width, planes * self.expansion, conv_layer=conv_layer)
-        self.bn3 = norm_layer(planes * self.expansion)
+        self.bn3 = _norm(norm_layer, planes * self.expansion)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.inplanes, self.conv1.weight.dtype)
         identity = x if self.downsample is None else self.downsample(x)
 
         out = self.relu(self.bn1(self.conv1(x)))           # (N, width, H, W): reduce
@@ -244,6 +283,7 @@ class Bottleneck(nn.Module):
         out = self.bn3(self.conv3(out))                    # (N, 4 planes, H', W'): expand
 
         # y = ReLU(F(x) + s(x))
+        _check_shortcut(identity, out)
         out += identity
         return self.relu(out)
 
@@ -292,20 +332,23 @@ class PreActBlock(nn.Module):
                  conv_layer: type | None = None):
         super().__init__()
         _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
+        _check_downsample(downsample)
         _check_plain_widths("PreActBlock", groups, base_width, dilation)
         if downsample is None and (stride != 1 or inplanes != planes):
             raise ValueError(f"an identity shortcut needs stride=1 and inplanes == planes, got stride={stride}, "
                              f"inplanes={inplanes}, planes={planes}: pass a downsample (projection) module")
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)
-        self.bn1 = norm_layer(inplanes)
+        self.inplanes = inplanes                           # channels the input must have
+        self.bn1 = _norm(norm_layer, inplanes)
         self.relu = nn.ReLU(inplace=True)
         self.conv1 = conv3x3(inplanes, planes, stride, conv_layer=conv_layer)
-        self.bn2 = norm_layer(planes)
+        self.bn2 = _norm(norm_layer, planes)
         self.conv2 = conv3x3(planes, planes, conv_layer=conv_layer)
         self.downsample = downsample
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.inplanes, self.conv1.weight.dtype)
         # pre-activation a = ReLU(BN1(x)); a new tensor, so x itself is kept for the shortcut
         a = self.relu(self.bn1(x))
         # s = x (identity) or W_s * a (projection of the pre-activated input)
@@ -316,6 +359,7 @@ class PreActBlock(nn.Module):
         out = self.conv2(self.relu(self.bn2(out)))
 
         # y = F(x) + s: no activation after the addition
+        _check_shortcut(shortcut, out)
         return out + shortcut
 
 
@@ -352,18 +396,21 @@ class PlainBlock(nn.Module):
                  conv_layer: type | None = None):
         super().__init__()
         _check_block_args(inplanes, planes, stride, groups, base_width, dilation)
+        _check_downsample(downsample)
         _check_plain_widths("PlainBlock", groups, base_width, dilation)
         if downsample is not None:
             raise ValueError("PlainBlock has no shortcut: downsample must be None")
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)
+        self.inplanes = inplanes                           # channels the input must have
         self.conv1 = conv3x3(inplanes, planes, stride, conv_layer=conv_layer)
-        self.bn1 = norm_layer(planes)
+        self.bn1 = _norm(norm_layer, planes)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes, conv_layer=conv_layer)
-        self.bn2 = norm_layer(planes)
+        self.bn2 = _norm(norm_layer, planes)
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.inplanes, self.conv1.weight.dtype)
         out = self.relu(self.bn1(self.conv1(x)))           # (N, planes, H', W')
         return self.relu(self.bn2(self.conv2(out)))        # nothing added
 
@@ -395,7 +442,7 @@ def _make_downsample(block: type, inplanes: int, outplanes: int, stride: int, no
         return None
     if issubclass(block, PreActBlock):
         return nn.Sequential(conv1x1(inplanes, outplanes, stride, conv_layer=conv_layer))
-    return nn.Sequential(conv1x1(inplanes, outplanes, stride, conv_layer=conv_layer), norm_layer(outplanes))
+    return nn.Sequential(conv1x1(inplanes, outplanes, stride, conv_layer=conv_layer), _norm(norm_layer, outplanes))
 
 
 def _init_weights(model: nn.Module, zero_init_residual: bool) -> None:
@@ -426,11 +473,15 @@ def _init_weights(model: nn.Module, zero_init_residual: bool) -> None:
             nn.init.constant_(m.conv2.weight, 0)
 
 
-def _check_images(x: torch.Tensor, channels: int) -> None:
+def _check_images(x: torch.Tensor, channels: int, dtype: torch.dtype) -> None:
+    """``x``: a tensor ``(N, channels, H, W)`` of the network's floating dtype ``dtype``."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if x.ndim != 4 or x.shape[1] != channels:
         raise ValueError(f"x must have shape (N, {channels}, H, W), got {shape_of(x)}")
+    if x.dtype != dtype:
+        raise TypeError(f"x must have the network's dtype {dtype}, got {x.dtype} (convert x, or the network "
+                        f"with .to(dtype))")
 
 
 class ResNet(nn.Module):
@@ -485,7 +536,9 @@ class ResNet(nn.Module):
     Goyal et al. (2017), Accurate, large minibatch SGD (zero-initialized last BN).
 
     Differences from torchvision: ``conv_layer`` is an addition; `PreActBlock` and
-    `PlainBlock` are accepted; arguments are checked and errors are ``ValueError``/``TypeError``.
+    `PlainBlock` are accepted; arguments are checked and errors are ``ValueError``/``TypeError``
+    (``replace_stride_with_dilation`` with a block other than `Bottleneck` raises even where
+    no block would be dilated; ``forward`` checks the input's shape and dtype).
     """
 
     def __init__(self, block: type, layers: list[int], num_classes: int = 1000, zero_init_residual: bool = False,
@@ -497,14 +550,20 @@ class ResNet(nn.Module):
         check_positive_int("num_classes", num_classes)
         check_positive_int("groups", groups)
         check_positive_int("width_per_group", width_per_group)
+        check_bool("zero_init_residual", zero_init_residual)
         if replace_stride_with_dilation is None:
             replace_stride_with_dilation = [False, False, False]
-        if len(replace_stride_with_dilation) != 3:
-            raise ValueError(f"replace_stride_with_dilation must be None or a 3-element list, "
+        if not isinstance(replace_stride_with_dilation, (list, tuple)) or len(replace_stride_with_dilation) != 3:
+            raise ValueError(f"replace_stride_with_dilation must be None or a list of 3 bools, "
                              f"got {replace_stride_with_dilation!r}")
+        for i, dilate in enumerate(replace_stride_with_dilation):
+            check_bool(f"replace_stride_with_dilation[{i}]", dilate)
         if issubclass(block, (BasicBlock, PreActBlock, PlainBlock)) and (groups != 1 or width_per_group != 64):
             raise ValueError(f"{block.__name__} only supports groups=1 and width_per_group=64, got groups={groups} "
                              f"and width_per_group={width_per_group}; use Bottleneck for ResNeXt or wide ResNets")
+        if issubclass(block, (BasicBlock, PreActBlock, PlainBlock)) and any(replace_stride_with_dilation):
+            raise ValueError(f"replace_stride_with_dilation needs Bottleneck: {block.__name__}'s 3x3 convolutions "
+                             f"have no dilated form, got {replace_stride_with_dilation!r}")
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)
         self._norm_layer = norm_layer
         self._conv_layer = conv_layer
@@ -514,8 +573,8 @@ class ResNet(nn.Module):
         self.base_width = width_per_group
 
         # stem: (N, 3, H, W) -> (N, 64, H/4, W/4)
-        self.conv1 = conv_layer(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = norm_layer(self.inplanes)
+        self.conv1 = _layer("conv_layer", conv_layer, 3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = _norm(norm_layer, self.inplanes)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         # four stages; each of stages 2-4 halves H and W (or dilates) and doubles the base width
@@ -524,7 +583,7 @@ class ResNet(nn.Module):
         self.layer3 = self._make_layer(block, 256, layers[2], stride=2, dilate=replace_stride_with_dilation[1])
         self.layer4 = self._make_layer(block, 512, layers[3], stride=2, dilate=replace_stride_with_dilation[2])
         # pre-activation nets end with BN-ReLU (their blocks end with an addition); no module otherwise
-        self.final_bn = norm_layer(512 * block.expansion) if issubclass(block, PreActBlock) else nn.Identity()
+        self.final_bn = _norm(norm_layer, 512 * block.expansion) if issubclass(block, PreActBlock) else nn.Identity()
         # head: global average pooling, then a linear classifier
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(512 * block.expansion, num_classes)
@@ -549,7 +608,7 @@ class ResNet(nn.Module):
         return nn.Sequential(*stage)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_images(x, 3)
+        _check_images(x, 3, self.conv1.weight.dtype)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))   # (N, 64, H/4, W/4)
         x = self.layer1(x)                                       # (N, 64 e, H/4, W/4), e = block.expansion
         x = self.layer2(x)                                       # (N, 128 e, H/8, W/8)
@@ -606,12 +665,13 @@ class DigitsResNet(nn.Module):
             check_positive_int(f"widths[{i}]", width)
         check_positive_int("num_classes", num_classes)
         check_positive_int("in_channels", in_channels)
+        check_bool("zero_init_residual", zero_init_residual)
         norm_layer, conv_layer = _layer_types(norm_layer, conv_layer)
         self.in_channels = in_channels
 
         # stem: (N, C, 8, 8) -> (N, widths[0], 8, 8)
         self.conv1 = conv3x3(in_channels, widths[0], conv_layer=conv_layer)
-        self.bn1 = norm_layer(widths[0])
+        self.bn1 = _norm(norm_layer, widths[0])
         self.relu = nn.ReLU(inplace=True)
         inplanes = widths[0]
         for i, (blocks, planes) in enumerate(zip(layers, widths)):
@@ -623,14 +683,14 @@ class DigitsResNet(nn.Module):
             setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
             inplanes = outplanes
         self.num_stages = len(layers)
-        self.final_bn = norm_layer(inplanes) if issubclass(block, PreActBlock) else nn.Identity()
+        self.final_bn = _norm(norm_layer, inplanes) if issubclass(block, PreActBlock) else nn.Identity()
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(inplanes, num_classes)
 
         _init_weights(self, zero_init_residual)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        _check_images(x, self.in_channels)
+        _check_images(x, self.in_channels, self.conv1.weight.dtype)
         x = self.relu(self.bn1(self.conv1(x)))                  # (N, widths[0], H, W)
         for i in range(self.num_stages):
             x = getattr(self, f"layer{i + 1}")(x)               # stage i + 1 halves H and W if i > 0

@@ -2,8 +2,9 @@
 
 ``weight`` and ``pos_weight`` are registered as buffers, as in torch, so
 ``ours.load_state_dict(theirs.state_dict())`` works. Differences from PyTorch: the
-deprecated ``size_average`` and ``reduce`` arguments are not accepted, and options after
-``weight`` are keyword-only.
+deprecated ``size_average`` and ``reduce`` arguments are not accepted, options after
+``weight`` are keyword-only, and the target and the weight buffers must have the input's
+dtype at ``forward`` (``module.to(dtype)`` converts the buffers, as in torch).
 """
 
 from __future__ import annotations

@@ -82,7 +82,9 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
 
     Differences from PyTorch: a negative ``max_norm`` and ``norm_type <= 0`` raise
     ``ValueError`` (torch flips the gradients' sign, or computes a norm of norms that is
-    not the norm of the whole vector); an empty gradient has norm 0 for every ``p``;
+    not the norm of the whole vector); ``max_norm`` must be a number and
+    ``error_if_nonfinite`` and ``foreach`` bools (torch takes the string ``'1'`` and any
+    truthy flag); an empty gradient has norm 0 for every ``p``;
     gradients on several devices are not supported (torch moves the norms to the first
     one); complex gradients are not supported.
     """
@@ -128,7 +130,9 @@ def clip_grad_value_(parameters: torch.Tensor | Iterable[torch.Tensor], clip_val
     PyTorch equivalent: ``torch.nn.utils.clip_grad_value_``.
 
     Differences from PyTorch: a negative ``clip_value`` raises ``ValueError`` (torch sets
-    every entry to it).
+    every entry to it); ``clip_value`` must be a number and ``foreach`` a bool or None
+    (torch takes the string ``'1'`` and any truthy ``foreach``); an empty list of
+    parameters does nothing (torch's foreach kernel raises there).
     """
     params = _tensor_list(parameters)
     check_real("clip_value", clip_value, low=0.0)

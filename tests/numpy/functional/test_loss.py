@@ -502,6 +502,12 @@ CASES_32 = {
 }
 
 
+def cases_64(name, rng):
+    """A case of CASES_32 in float64: the weights in the input's dtype (one dtype per call)."""
+    x, target, kwargs = CASES_32[name](rng)
+    return x, target, {k: v.astype(x.dtype) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+
+
 @pytest.mark.parametrize("name", list(CASES_32))
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_float32_in_float32_out(name, reduction, rng):
@@ -520,9 +526,20 @@ def test_float32_in_float32_out(name, reduction, rng):
     assert_close(loss, getattr(F, name)(x64, t64, reduction=reduction, **kw64), rtol=1e-5, atol=1e-5)
 
 
-def test_float64_target_is_cast_to_float32_input(rng):
-    x = rng.standard_normal(5).astype(np.float32)
-    assert F.mse_loss(x, rng.standard_normal(5)).dtype == np.float32
+def test_a_target_or_weight_of_another_precision_raises(rng):
+    # one dtype per call: torch promotes, casts or raises depending on the loss; dlref raises
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    with pytest.raises(TypeError, match="target must have input's dtype float32, got float64"):
+        F.mse_loss(x, rng.standard_normal((5, 3)))
+    with pytest.raises(TypeError, match="target must have input's dtype float32, got float64"):
+        F.cross_entropy(x, rng.uniform(0, 1, (5, 3)))
+    with pytest.raises(TypeError, match="weight must have input's dtype float32, got float64"):
+        F.cross_entropy(x, np.array([0, 1, 2, 0, 1]), weight=np.ones(3))
+    with pytest.raises(TypeError, match="pos_weight must have input's dtype float32, got float16"):
+        F.binary_cross_entropy_with_logits(x, x, pos_weight=np.ones(3, np.float16))
+    # grad_output is cast, as autograd casts it
+    grad = F.mse_loss_backward(np.float64(1.0), x, x)
+    assert grad.dtype == np.float32
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -572,7 +589,7 @@ def test_wrong_dtype_of_target():
 
 @pytest.mark.parametrize("name", list(CASES_32))
 def test_bad_reduction(name, rng):
-    x, target, kwargs = CASES_32[name](rng)
+    x, target, kwargs = cases_64(name, rng)
     choices = "('none', 'batchmean', 'sum', 'mean')" if name == "kl_div" else "('none', 'mean', 'sum')"
     with pytest.raises(ValueError, match=re.escape(f"reduction must be one of {choices}, got 'avg'")):
         getattr(F, name)(x, target, reduction="avg", **kwargs)
@@ -633,7 +650,7 @@ def test_grad_output_of_a_wrong_type(name, bad, rng):
 
 @pytest.mark.parametrize("name", BACKWARDS)
 def test_grad_output_of_a_wrong_shape(name, rng):
-    x, target, kwargs = CASES_32[name](rng)
+    x, target, kwargs = cases_64(name, rng)
     loss_shape = np.shape(getattr(F, name)(x, target, reduction="none", **kwargs))
     with pytest.raises(ValueError, match=r"grad_output must be a scalar for reduction='mean', got shape \(1,\)"):
         getattr(F, name + "_backward")(np.ones(1), x, target, **kwargs)

@@ -182,7 +182,7 @@ def test_autograd_gradcheck(rng):
     x = T(rng.standard_normal((3, 4, 2)) * 2)
     y_idx = torch.tensor([[0, 3], [-100, 1], [2, 2]])
     t_prob = torch.tensor(rng.dirichlet(np.ones(4), (3, 2)).transpose(0, 2, 1).copy())
-    w = torch.tensor([0.5, 1.0, 2.0, 1.5])
+    w = torch.tensor([0.5, 1.0, 2.0, 1.5], dtype=torch.float64)
     p = T(rng.uniform(0.1, 0.9, (3, 4)))
     soft = torch.tensor(rng.uniform(0, 1, (3, 4)))
     z = T(rng.standard_normal((3, 4)) * 3)
@@ -201,7 +201,9 @@ def test_autograd_gradcheck(rng):
 def test_float32_in_float32_out(reduction, rng):
     x = torch.tensor(rng.standard_normal((4, 3)), dtype=torch.float32)
     y = torch.tensor([0, 2, 1, 1])
-    soft = torch.rand(4, 3, dtype=torch.float64)  # a float64 target is cast to the input's dtype
+    soft = torch.rand(4, 3, dtype=torch.float32)
+    with pytest.raises(TypeError, match="target must have input's dtype torch.float32, got torch.float64"):
+        F.mse_loss(x, soft.double())  # one dtype per call (torch would promote here)
     for loss in [F.cross_entropy(x, y, reduction=reduction), F.nll_loss(x, y, reduction=reduction),
                  F.mse_loss(x, soft, reduction=reduction),
                  F.binary_cross_entropy_with_logits(x, soft, reduction=reduction),
@@ -340,7 +342,7 @@ def test_kl_div_matches_torch(device, problem):
 
 
 def test_kl_div_zero_target_and_extremes(device):
-    T = lambda a: torch.tensor(a, device=device)  # noqa: E731
+    T = lambda a: torch.tensor(a, dtype=torch.float64, device=device)  # noqa: E731
     x = T([-float("inf"), np.log(0.5), np.log(0.5)])
     p = T([0.0, 0.5, 0.5])
     assert_close(F.kl_div(x, p, reduction="none"), torch.zeros(3, dtype=torch.float64, device=device))
@@ -371,7 +373,7 @@ def test_new_losses_gradcheck(rng):
 def test_new_losses_float32(device):
     x = torch.randn(4, 3, device=device)
     assert F.multi_margin_loss(x, torch.tensor([0, 2, 1, 1], device=device)).dtype == torch.float32
-    assert F.kl_div(x.log_softmax(1), torch.rand(4, 3, dtype=torch.float64, device=device)).dtype == torch.float32
+    assert F.kl_div(x.log_softmax(1), torch.rand(4, 3, device=device)).dtype == torch.float32
 
 
 def test_new_losses_bad_inputs(device):
