@@ -9,16 +9,52 @@ teach the loop itself write it out instead.
 from __future__ import annotations
 
 import copy
+import numbers
 from typing import Callable, Iterator
 
 import numpy as np
 
 from dlref._checks import check_bool, check_generator, check_positive_int, check_real, shape_of
+from dlref.numpy.optim import Optimizer
+
+__all__ = ["minibatches", "accuracy", "EarlyStopping", "fit"]
+
+
+def _check_methods(name: str, obj, methods: tuple[str, ...], what: str) -> None:
+    """Raise TypeError unless ``obj`` has each of ``methods`` (callable): ``what`` it should be."""
+    lacking = [m for m in methods if not callable(getattr(obj, m, None))]
+    if lacking:
+        raise TypeError(f"{name} must be {what}, with {', '.join(m + '()' for m in methods)}; got "
+                        f"{type(obj).__name__}, which lacks {', '.join(lacking)}")
+
+
+def _real_number(name: str, value) -> float:
+    """``value`` (a real number, or a 0-d array or tensor holding one) as a float."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if hasattr(value, "shape") and tuple(value.shape) == ():
+        array = np.asarray(value.detach().cpu() if hasattr(value, "detach") else value)  # a tensor, without torch
+        if array.dtype.kind in "fiu":
+            return float(array)
+    raise TypeError(f"{name} must be a real number (or a 0-d array or tensor), got {type(value).__name__} "
+                    f"{getattr(value, 'shape', '')}")
+
+
+def _check_samples(name: str, x) -> np.ndarray:
+    """``x`` as an array of samples along its first dimension: at least one, all finite if floating."""
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be an array of samples, got {type(x).__name__}")
+    x = np.asarray(x)
+    if x.ndim == 0 or len(x) == 0:
+        raise ValueError(f"{name} must hold at least one sample along its first dimension, got shape {x.shape}")
+    if x.dtype.kind in "fc" and not np.isfinite(x).all():
+        raise ValueError(f"{name} holds NaN or infinite values: training on them gives NaN weights")
+    return x
 
 
 def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator | None = None,
                 shuffle: bool = True) -> Iterator[np.ndarray]:
-    r"""Yield index arrays that cover ``range(n_samples)`` once, ``batch_size`` at a time.
+    r"""Index arrays that cover ``range(n_samples)`` once, ``batch_size`` at a time (an iterator).
 
     With ``shuffle=True`` the order is a permutation drawn from ``generator`` (a fresh
     unseeded one when ``None``), so the same seed gives the same batches; the last batch is
@@ -34,6 +70,8 @@ def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator 
         An iterator of $\lceil N / B\rceil$ integer arrays, each of length $B$ except
         possibly the last.
 
+    The arguments are checked when ``minibatches`` is called, not at the first batch.
+
     PyTorch equivalent: the index batches of ``torch.utils.data.DataLoader(dataset,
     batch_size, shuffle, drop_last=False)`` (``BatchSampler`` over a ``RandomSampler``).
     """
@@ -43,9 +81,11 @@ def minibatches(n_samples: int, batch_size: int, generator: np.random.Generator 
     if shuffle:
         order = check_generator("generator", generator).permutation(n_samples)
     else:
+        if generator is not None:
+            check_generator("generator", generator)
         order = np.arange(n_samples)
-    for start in range(0, n_samples, batch_size):
-        yield order[start:start + batch_size]
+    # a generator expression, so that the checks above run when minibatches is called
+    return (order[start:start + batch_size] for start in range(0, n_samples, batch_size))
 
 
 def accuracy(logits: np.ndarray, target: np.ndarray) -> float:
@@ -163,9 +203,11 @@ class EarlyStopping:
         Returns:
             ``True`` once ``patience`` epochs in a row have not improved.
         """
-        value = float(value)
+        value = _real_number("value", value)
         if np.isnan(value):
             raise ValueError("value is NaN: the monitored metric must be a number (did training diverge?)")
+        if model is not None:
+            _check_methods("model", model, ("state_dict", "load_state_dict"), "a module")
         self._epoch += 1
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, self._epoch, 0
@@ -182,8 +224,12 @@ class EarlyStopping:
 
     def restore(self, model) -> None:
         """Load the best weights seen into ``model`` (nothing happens without ``restore_best_weights``)."""
+        _check_methods("model", model, ("state_dict", "load_state_dict"), "a module")
         if self.restore_best_weights and self.best_state is not None:
-            model.load_state_dict(self.best_state)
+            try:
+                model.load_state_dict(self.best_state)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"model cannot take the best weights kept: {error}") from None
 
 
 def fit(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
@@ -200,7 +246,9 @@ def fit(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, *, epochs: int,
     ``early_stopping.monitor`` (``"val_loss"`` by default) and the model; when training
     ends, stopped early or not, the model is given the best weights
     (``early_stopping.restore(model)``). With validation data, the model is left in
-    evaluation mode.
+    evaluation mode. Every argument is checked before the first step: a NaN or infinite
+    input or target, an optimizer that holds none of the model's parameters, or a scheduler
+    over another optimizer is a ``ValueError``, an object of the wrong kind a ``TypeError``.
 
     Args:
         model: a ``dlref.numpy.nn`` module (``forward``, ``backward``, ``train``, ``eval``,
@@ -215,7 +263,8 @@ def fit(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, *, epochs: int,
         generator: the ``numpy.random.Generator`` that shuffles (seed it for repeatable runs).
         validation_data: ``(x_val, y_val)``, evaluated after every epoch.
         early_stopping: an `EarlyStopping`, stepped after every epoch.
-        scheduler: a learning-rate scheduler, stepped after every epoch.
+        scheduler: a learning-rate scheduler over ``optimizer`` (anything with a ``step()``
+            method), stepped after every epoch.
         transform: applied to each training mini-batch of inputs before the forward pass
             (data augmentation, drawn afresh every time); never to validation data.
 
@@ -228,26 +277,43 @@ def fit(model, loss_fn, optimizer, x: np.ndarray, y: np.ndarray, *, epochs: int,
     PyTorch equivalent: the usual loop over a ``DataLoader``; Keras' ``model.fit(x, y,
     epochs, batch_size, validation_data, callbacks=[EarlyStopping(...)])``.
     """
+    _check_methods("model", model, ("__call__", "backward", "train", "eval", "parameters"),
+                   "a dlref.numpy.nn module")
+    _check_methods("loss_fn", loss_fn, ("__call__", "backward"), "a dlref.numpy.nn loss module")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a dlref.numpy.optim optimizer, got {type(optimizer).__name__}")
+    held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if not any(id(p) in held for p in model.parameters()):
+        raise ValueError("optimizer holds none of model's parameters: build it from model.parameters()")
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
+    x, y = _check_samples("x", x), _check_samples("y", y)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same number of samples, got {len(x)} and {len(y)}")
     generator = check_generator("generator", generator)
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (x_val, y_val)")
-        x_val, y_val = validation_data
+        x_val = _check_samples("validation_data's x_val", validation_data[0])
+        y_val = _check_samples("validation_data's y_val", validation_data[1])
         if len(x_val) != len(y_val):
             raise ValueError(f"validation_data's x_val and y_val must have the same number of samples, "
                              f"got {len(x_val)} and {len(y_val)}")
+    if scheduler is not None:
+        _check_methods("scheduler", scheduler, ("step",), "a learning-rate scheduler")
+        # a scheduler that names its optimizer (all of dlref's and torch's do) must drive this one
+        if getattr(scheduler, "optimizer", optimizer) is not optimizer:
+            raise ValueError("scheduler drives another optimizer than optimizer: build it on optimizer")
     if early_stopping is not None:
+        if not isinstance(early_stopping, EarlyStopping):
+            raise TypeError(f"early_stopping must be an EarlyStopping, got {type(early_stopping).__name__}")
         allowed = ["loss", "accuracy"] + (["val_loss", "val_accuracy"] if validation_data is not None else [])
         if early_stopping.monitor not in allowed:
             raise ValueError(f"early_stopping monitors {early_stopping.monitor!r}, which fit does not record "
                              f"here (it records {allowed}); pass validation_data or set monitor")
     if transform is not None and not callable(transform):
         raise TypeError(f"transform must be callable, got {type(transform).__name__}")
-    classify = np.issubdtype(np.asarray(y).dtype, np.integer)
+    classify = np.issubdtype(y.dtype, np.integer)
     if early_stopping is not None and early_stopping.monitor.endswith("accuracy") and not classify:
         raise ValueError(f"early_stopping monitors {early_stopping.monitor!r}, but y does not hold "
                          f"integer class indices, so there is no accuracy")

@@ -44,31 +44,65 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _check_broadcast(op: str, a: "Tensor", b: "Tensor") -> None:
-    """Raise ValueError, naming both shapes, unless ``a`` and ``b`` broadcast together."""
+    """Raise ValueError, naming both operands (torch's ``input`` and ``other``), unless they broadcast together."""
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+        raise ValueError(f"{op}: input of shape {a.shape} and other of shape {b.shape} "
+                         "cannot be broadcast together") from None
 
 
 def _check_matmul(a: "Tensor", b: "Tensor") -> None:
     """Raise ValueError, naming both shapes, unless ``a @ b`` is defined (np.matmul's rules)."""
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"matmul: input and other need at least 1 dimension each, got shapes "
+                         f"{a.shape} and {b.shape}")
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
-            f"(last dimension of the left operand {inner_a} != "
-            f"{'first' if b.ndim == 1 else 'second-to-last'} dimension of the right operand {inner_b})"
+            f"matmul: input of shape {a.shape} and other of shape {b.shape} cannot be multiplied "
+            f"(last dimension of input {inner_a} != "
+            f"{'first' if b.ndim == 1 else 'second-to-last'} dimension of other {inner_b})"
         )
     try:
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(
-            f"matmul: batch dimensions of shapes {a.shape} and {b.shape} cannot be broadcast together"
+            f"matmul: the batch dimensions of input {a.shape} and other {b.shape} cannot be broadcast together"
         ) from None
+
+
+def _check_axis(axis, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` of a reduction (None, an int or a tuple of ints, as NumPy's) as a tuple of axes in [0, ndim)."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    for a in axes:
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
+    if any(not -ndim <= a < ndim for a in axes):
+        raise ValueError(f"axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D tensor, got {axis!r}")
+    axes = tuple(int(a) % ndim for a in axes)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"axis names an axis twice: {axis!r}")
+    return axes
+
+
+def _check_dims(name: str, dims, ndim: int) -> tuple[int, ...]:
+    """``dims`` of `permute`: a permutation of the ``ndim`` axes (negative ones counted from the end)."""
+    if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in dims):
+        raise TypeError(f"{name} must be ints, got {dims!r}")
+    in_range = all(-ndim <= d < ndim for d in dims)
+    if len(dims) != ndim or not in_range or sorted(int(d) % ndim for d in dims) != list(range(ndim)):
+        raise ValueError(f"{name} must be a permutation of the {ndim} axes, got {dims!r}")
+    return tuple(int(d) % ndim for d in dims)
+
+
+def _check_not_bool(op: str, other) -> None:
+    """Raise TypeError for a bool operand of a subtraction, as torch does."""
+    if isinstance(other, (bool, np.bool_)) or getattr(other, "dtype", None) == np.bool_:
+        raise TypeError(f"{op}: other must not be a bool (as in torch; to invert a mask, use ~ or np.logical_not)")
 
 
 def _result(data, parents: tuple["Tensor", ...], backward: Callable | None, op: str | None) -> "Tensor":
@@ -97,16 +131,17 @@ class Tensor:
     with $\partial y / \partial \text{leaf}$, added to what ``.grad`` held before.
 
     Supported operations: ``+``, ``-``, ``*``, ``/``, unary ``-``, ``**`` (number
-    exponent), ``@`` (``np.matmul`` rules, 1-D operands included), `exp`, `log`, `tanh`,
-    `sigmoid`, `relu`, `sum`, `mean`, `reshape`, `permute`, `transpose`, `T`, and
-    indexing ``t[index]`` (NumPy basic and integer-array indexing). Binary operations broadcast as
-    NumPy does, and the gradient of a broadcast operand is summed back to its shape.
-    Operands that are not tensors (numbers, arrays) are converted to the tensor's dtype
-    and receive no gradient.
+    exponent), ``@`` (``np.matmul`` rules, 1-D operands included; both of one dtype, as in
+    torch), `exp`, `log`, `tanh`, `sigmoid`, `relu`, `sum`, `mean`, `reshape`, `permute`,
+    `transpose`, `T`, and indexing ``t[index]`` (NumPy basic and integer-array indexing).
+    Binary operations broadcast as NumPy does, and the gradient of a broadcast operand is
+    summed back to its shape. Operands that are not tensors (numbers, arrays; not lists,
+    as in torch) are converted to the tensor's dtype and receive no gradient.
 
     Args:
         data: the values; anything ``np.array`` accepts (copied). Integers and booleans
-            become float64; floating dtypes are kept.
+            become float64 (with ``requires_grad=True`` they are refused, as in torch);
+            floating dtypes are kept; a list of Python floats becomes float64.
         requires_grad: whether ``backward`` should compute a gradient for this tensor.
 
     Attributes:
@@ -119,9 +154,14 @@ class Tensor:
     Differences from PyTorch: the graph is kept after ``backward`` (torch frees it unless
     ``retain_graph=True``), so calling ``backward`` twice is allowed here; there is no
     check that a saved value was modified in place (torch raises an error, this engine
-    silently returns a wrong gradient); integer data becomes float64; ``sum`` and ``mean``
+    silently returns a wrong gradient); integer data becomes float64, and a list of floats
+    too (torch: its default dtype, float32); complex data is refused; ``sum`` and ``mean``
     take NumPy's ``axis``/``keepdims`` (torch accepts them as aliases of ``dim``/``keepdim``);
-    ``zero_grad()`` is a method here (in torch you set ``t.grad = None``).
+    ``**`` takes a number exponent only; ``backward()`` without ``grad`` on a tensor of more
+    than one element raises ``ValueError`` (torch: ``RuntimeError``), and bad arguments of
+    the operations raise ``ValueError``/``TypeError`` naming them (torch raises
+    ``RuntimeError`` or ``IndexError`` for some); ``zero_grad()`` is a method here (in
+    torch you set ``t.grad = None``).
 
     References:
         Rumelhart, Hinton, Williams (1986), Learning representations by back-propagating
@@ -136,13 +176,19 @@ class Tensor:
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):
             data = data.data
-        data = np.array(data)  # a copy: the tensor owns its values, as with torch.tensor
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
+        try:
+            data = np.array(data)  # a copy: the tensor owns its values, as with torch.tensor
+        except ValueError:  # NumPy's message for a ragged nested list names nothing
+            raise ValueError("data must be rectangular: nested lists of one length per level") from None
         if data.dtype.kind in "biu":
+            if requires_grad:
+                raise TypeError(f"data of dtype {data.dtype} cannot require grad (as in torch, only floating "
+                                "values have gradients): pass floats, e.g. np.asarray(data, dtype=float)")
             data = data.astype(np.float64)
         elif data.dtype.kind != "f":
             raise TypeError(f"data must hold real numbers, got dtype {data.dtype}")
-        if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad must be a bool, got {type(requires_grad).__name__}")
         self.data: np.ndarray = data
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
@@ -185,13 +231,28 @@ class Tensor:
         return f"Tensor({values})"
 
     def _lift(self, other) -> "Tensor":
-        """``other`` as a Tensor: a number or array becomes a constant of this tensor's dtype."""
+        """``other`` as a Tensor: a number or array becomes a constant of this tensor's dtype.
+
+        Lists and other sequences are refused, as torch refuses them (wrap them in
+        ``np.array``); so are complex and non-numeric values.
+        """
         if isinstance(other, Tensor):
             return other
+        if not isinstance(other, numbers.Number) and not hasattr(other, "__array__"):
+            raise TypeError(f"other must be a Tensor, a real number or an array, got {type(other).__name__}")
         value = np.asarray(other)
         if value.dtype.kind not in "biuf":
-            raise TypeError(f"cannot combine a Tensor with {type(other).__name__}")
+            raise TypeError(f"other must hold real numbers, got {type(other).__name__} of dtype {value.dtype}")
         return Tensor(value.astype(self.dtype))
+
+    def _lift_same_dtype(self, other) -> "Tensor":
+        """``other`` as a Tensor of this tensor's dtype, for ``@``: torch multiplies no mixed dtypes."""
+        if isinstance(other, Tensor) or (not isinstance(other, numbers.Number) and hasattr(other, "__array__")):
+            dtype = other.dtype if isinstance(other, Tensor) else np.asarray(other).dtype
+            if dtype != self.dtype:
+                raise TypeError(f"matmul: input and other must have the same dtype (as in torch), "
+                                f"got {self.dtype} and {dtype}")
+        return self._lift(other)
 
     # -- arithmetic: each forward with its local derivative -----------------------------
 
@@ -206,6 +267,7 @@ class Tensor:
         return _result(a.data + b.data, (a, b), backward, "add")
 
     def __sub__(self, other) -> "Tensor":
+        _check_not_bool("sub", other)
         a, b = self, self._lift(other)
         _check_broadcast("sub", a, b)
 
@@ -261,7 +323,7 @@ class Tensor:
         return _result(y, (x,), backward, "pow")
 
     def __matmul__(self, other) -> "Tensor":
-        a, b = self, self._lift(other)
+        a, b = self, self._lift_same_dtype(other)
         _check_matmul(a, b)
 
         def backward(g):
@@ -284,6 +346,7 @@ class Tensor:
         return self._lift(other) + self
 
     def __rsub__(self, other) -> "Tensor":
+        _check_not_bool("sub", other)
         return self._lift(other) - self
 
     def __rmul__(self, other) -> "Tensor":
@@ -293,7 +356,7 @@ class Tensor:
         return self._lift(other) / self
 
     def __rmatmul__(self, other) -> "Tensor":
-        return self._lift(other) @ self
+        return self._lift_same_dtype(other) @ self
 
     # -- elementwise functions ----------------------------------------------------------
 
@@ -363,6 +426,7 @@ class Tensor:
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all elements when ``None``), as ``np.sum``."""
         x = self
+        axis = _check_axis(axis, x.ndim)
 
         def backward(g):
             # y = sum_i x_i:  dy/dx_i = 1, so every summed element receives g:
@@ -371,36 +435,45 @@ class Tensor:
                 g = np.expand_dims(g, axis)
             return (np.broadcast_to(g, x.shape),)
 
-        return _result(np.sum(x.data, axis=axis, keepdims=keepdims), (x,), backward, "sum")
+        with np.errstate(invalid="ignore"):  # inf + (-inf) = nan, as in torch
+            y = np.sum(x.data, axis=axis, keepdims=keepdims)
+        return _result(y, (x,), backward, "sum")
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis`` (all elements when ``None``): a sum divided by a count.
 
         Built from `sum` and ``/``, so it needs no backward rule of its own.
         """
-        axes = range(self.ndim) if axis is None else np.atleast_1d(axis)
-        count = int(np.prod([self.shape[i] for i in axes]))
+        axes = _check_axis(axis, self.ndim)
+        count = int(np.prod([self.shape[i] for i in (range(self.ndim) if axes is None else axes)]))
         return self.sum(axis=axis, keepdims=keepdims) / count
 
     def reshape(self, *shape) -> "Tensor":
         """The same values in a new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        if any(isinstance(n, bool) or not isinstance(n, numbers.Integral) for n in shape):
+            raise TypeError(f"shape must be ints, got {shape!r}")
         x = self
+        try:
+            y = x.data.reshape(shape)
+        except ValueError:  # NumPy's message does not say which argument
+            raise ValueError(f"shape {shape} does not fit a tensor of {x.data.size} elements "
+                             f"(shape {x.shape})") from None
 
         def backward(g):
             # reshaping moves no value: the gradient takes the input's shape back
             return (g.reshape(x.shape),)
 
-        return _result(x.data.reshape(shape), (x,), backward, "reshape")
+        return _result(y, (x,), backward, "reshape")
 
     def permute(self, *dims) -> "Tensor":
         """Reorder the axes: output axis ``i`` is input axis ``dims[i]`` (``torch.permute``)."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
         x = self
+        dims = _check_dims("dims", dims, x.ndim)  # negative axes made positive
         y = np.transpose(x.data, dims)
-        dims = np.arange(x.ndim)[list(dims)]  # negative axes made positive
 
         def backward(g):
             # the inverse permutation puts every axis back where it came from
@@ -410,6 +483,12 @@ class Tensor:
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         """Swap two axes, as ``torch.transpose(dim0, dim1)`` (not NumPy's ``transpose(axes)``)."""
+        size = max(self.ndim, 1)
+        for name, dim in (("dim0", dim0), ("dim1", dim1)):
+            if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+                raise TypeError(f"{name} must be an int, got {type(dim).__name__}")
+            if not -size <= dim < size:
+                raise ValueError(f"{name} must be in [{-size}, {size - 1}] for a {self.ndim}-D tensor, got {dim}")
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return self.permute(dims)
@@ -455,20 +534,25 @@ class Tensor:
         backward rule passes it on to its parents.
 
         Args:
-            grad: $\partial L / \partial\,\text{self}$, an array of ``self``'s shape
-                (the vector of the vector-Jacobian product). May be omitted when ``self``
-                has one element; it is then 1.
+            grad: $\partial L / \partial\,\text{self}$, an array (or `Tensor`) of ``self``'s
+                shape (the vector of the vector-Jacobian product). May be omitted when
+                ``self`` has one element; it is then 1.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() needs a tensor that requires grad: no tensor it was "
                                "computed from has requires_grad=True")
         if grad is None:
             if self.data.size != 1:
-                raise RuntimeError(f"grad can be implicitly created only for scalar outputs: this tensor "
-                                   f"has shape {self.shape}, so pass grad= with that shape")
+                raise ValueError(f"grad can be implicitly created only for scalar outputs: this tensor "
+                                 f"has shape {self.shape}, so pass grad= with that shape")
             grad = np.ones_like(self.data)
         else:
-            grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            grad = grad.data if isinstance(grad, Tensor) else grad
+            if not hasattr(grad, "__array__"):  # a list or a Python number, which torch refuses too
+                raise TypeError(f"grad must be an array or a Tensor, got {type(grad).__name__}")
+            if np.asarray(grad).dtype.kind not in "biuf":
+                raise TypeError(f"grad must hold real numbers, got dtype {np.asarray(grad).dtype}")
+            grad = np.asarray(grad, dtype=self.dtype)
             if grad.shape != self.shape:
                 raise ValueError(f"grad must have the shape of the tensor, {self.shape}, got {grad.shape}")
 

@@ -16,6 +16,7 @@ HERE = pathlib.Path(__file__).parent
 NAMESPACES = [
     "dlref.numpy.functional", "dlref.numpy.nn", "dlref.numpy.nn.utils", "dlref.numpy.nn.init",
     "dlref.numpy.optim", "dlref.numpy.optim.lr_scheduler", "dlref.numpy.models", "dlref.numpy.special",
+    "dlref.numpy.autograd",
     "dlref.torch.functional", "dlref.torch.nn", "dlref.torch.nn.utils", "dlref.torch.optim",
     "dlref.torch.optim.lr_scheduler", "dlref.torch.models",
     "dlref.metrics", "dlref.data", "dlref.data.augment", "dlref.training",

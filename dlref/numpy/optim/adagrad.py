@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from dlref._optim_args import check_adagrad_group
+from dlref._optim_args import adagrad_state_keys, check_adagrad_group, check_closure
 from dlref.numpy.optim.optimizer import Optimizer
 
 
@@ -46,7 +46,8 @@ class Adagrad(Optimizer):
     initial_accumulator_value=0, eps=1e-10, *, maximize=False)``.
 
     Differences from PyTorch: no ``foreach``, ``fused``, ``differentiable``, and no sparse
-    gradients; NaN hyperparameters are refused.
+    gradients; NaN hyperparameters are refused; flags must be bools; parameters, gradients
+    and state dicts are checked as `Optimizer` says.
 
     References:
         Duchi, J., Hazan, E., Singer, Y. (2011). Adaptive Subgradient Methods for Online
@@ -72,25 +73,32 @@ class Adagrad(Optimizer):
         self.state[p] = {"step": 0, "sum": s_0}
         return self.state[p]
 
+    _state_keys = staticmethod(adagrad_state_keys)
+
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            lr, eta, eps = group["lr"], group["lr_decay"], group["eps"]
-            lam = group["weight_decay"]
-            for p in self._params_with_grad(group):
-                state = self.state.get(p) or self._init_state(p)
-                theta = p.data
-                g = -p.grad if group["maximize"] else p.grad
-                state["step"] += 1
-                t = state["step"]
-                if lam != 0:
-                    # g_t <- g_t + lambda theta_{t-1}
-                    g = g + lam * theta
-                # lr_t = lr / (1 + (t - 1) eta)
-                lr_t = lr / (1 + (t - 1) * eta)
-                # s_t = s_{t-1} + g_t^2
-                s = state["sum"] = state["sum"] + g * g
-                # theta_t = theta_{t-1} - lr_t g_t / (sqrt(s_t) + eps)
-                theta -= lr_t * (g / (np.sqrt(s) + eps))
+        self._check_grads()
+        # an inf gradient or learning rate gives inf - inf = NaN (and a huge one overflows to inf),
+        # as in torch: silently, since it is the input's value and not a fault of the update
+        with np.errstate(invalid="ignore", over="ignore"):
+            for group in self.param_groups:
+                lr, eta, eps = group["lr"], group["lr_decay"], group["eps"]
+                lam = group["weight_decay"]
+                for p in self._params_with_grad(group):
+                    state = self.state.get(p) or self._init_state(p)
+                    theta = p.data
+                    g = -p.grad if group["maximize"] else p.grad
+                    state["step"] += 1
+                    t = state["step"]
+                    if lam != 0:
+                        # g_t <- g_t + lambda theta_{t-1}
+                        g = g + lam * theta
+                    # lr_t = lr / (1 + (t - 1) eta)
+                    lr_t = lr / (1 + (t - 1) * eta)
+                    # s_t = s_{t-1} + g_t^2
+                    s = state["sum"] = state["sum"] + g * g
+                    # theta_t = theta_{t-1} - lr_t g_t / (sqrt(s_t) + eps)
+                    theta -= lr_t * (g / (np.sqrt(s) + eps))
         return loss

@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from dlref._optim_args import check_adam_group
+from dlref._optim_args import adam_state_keys, check_adam_group, check_closure
 from dlref.numpy.optim.optimizer import Optimizer
 
 
@@ -57,7 +57,8 @@ class Adam(Optimizer):
 
     Differences from PyTorch: no ``foreach``, ``capturable``, ``differentiable``, ``fused``;
     ``lr`` and ``betas`` are numbers, not tensors (torch refuses a mix of int and float
-    betas; here any real numbers are accepted); NaN hyperparameters are refused.
+    betas; here any real numbers are accepted); NaN hyperparameters are refused; flags must
+    be bools; parameters, gradients and state dicts are checked as `Optimizer` says.
 
     References:
         Kingma, D. P., Ba, J. (2015). Adam: A Method for Stochastic Optimization. ICLR.
@@ -77,46 +78,53 @@ class Adam(Optimizer):
     def _check_group(self, group: dict) -> None:
         check_adam_group(group)
 
+    _state_keys = staticmethod(adam_state_keys)
+
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            lam = group["weight_decay"]
-            for p in self._params_with_grad(group):
-                theta = p.data
-                state = self.state.setdefault(p, {})
-                if not state:
-                    # m_0 = 0, v_0 = 0
-                    state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(theta)
-                    state["exp_avg_sq"] = np.zeros_like(theta)
+        self._check_grads()
+        # an inf gradient or learning rate gives inf - inf = NaN (and a huge one overflows to inf),
+        # as in torch: silently, since it is the input's value and not a fault of the update
+        with np.errstate(invalid="ignore", over="ignore"):
+            for group in self.param_groups:
+                lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+                lam = group["weight_decay"]
+                for p in self._params_with_grad(group):
+                    theta = p.data
+                    state = self.state.setdefault(p, {})
+                    if not state:
+                        # m_0 = 0, v_0 = 0
+                        state["step"] = 0
+                        state["exp_avg"] = np.zeros_like(theta)
+                        state["exp_avg_sq"] = np.zeros_like(theta)
+                        if group["amsgrad"]:
+                            state["max_exp_avg_sq"] = np.zeros_like(theta)
+                    g = -p.grad if group["maximize"] else p.grad
+                    state["step"] += 1
+                    t = state["step"]
+                    if lam != 0:
+                        if group["decoupled_weight_decay"]:
+                            # theta_{t-1} <- (1 - lr lambda) theta_{t-1}   (AdamW)
+                            theta *= 1 - lr * lam
+                        else:
+                            # g_t <- g_t + lambda theta_{t-1}   (L2 penalty, Adam)
+                            g = g + lam * theta
+                    # m_t = beta1 m_{t-1} + (1 - beta1) g_t
+                    m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
+                    # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+                    v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = np.zeros_like(theta)
-                g = -p.grad if group["maximize"] else p.grad
-                state["step"] += 1
-                t = state["step"]
-                if lam != 0:
-                    if group["decoupled_weight_decay"]:
-                        # theta_{t-1} <- (1 - lr lambda) theta_{t-1}   (AdamW)
-                        theta *= 1 - lr * lam
-                    else:
-                        # g_t <- g_t + lambda theta_{t-1}   (L2 penalty, Adam)
-                        g = g + lam * theta
-                # m_t = beta1 m_{t-1} + (1 - beta1) g_t
-                m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g
-                # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
-                v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g
-                if group["amsgrad"]:
-                    # v_max_t = max(v_max_{t-1}, v_t)
-                    v = state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", 0.0), v)
-                # 1 - beta1^t and 1 - beta2^t: the bias corrections
-                c1 = 1 - beta1**t
-                c2 = 1 - beta2**t
-                # sqrt(v_hat_t) + eps = sqrt(v_t) / sqrt(1 - beta2^t) + eps
-                denom = np.sqrt(v) / c2**0.5 + eps
-                # theta_t = theta_{t-1} - lr m_hat_t / (sqrt(v_hat_t) + eps),  m_hat_t = m_t / (1 - beta1^t)
-                theta -= (lr / c1) * (m / denom)
+                        # v_max_t = max(v_max_{t-1}, v_t)
+                        v = state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", 0.0), v)
+                    # 1 - beta1^t and 1 - beta2^t: the bias corrections
+                    c1 = 1 - beta1**t
+                    c2 = 1 - beta2**t
+                    # sqrt(v_hat_t) + eps = sqrt(v_t) / sqrt(1 - beta2^t) + eps
+                    denom = np.sqrt(v) / c2**0.5 + eps
+                    # theta_t = theta_{t-1} - lr m_hat_t / (sqrt(v_hat_t) + eps),  m_hat_t = m_t / (1 - beta1^t)
+                    theta -= (lr / c1) * (m / denom)
         return loss
 
 

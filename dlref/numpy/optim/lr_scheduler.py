@@ -17,9 +17,10 @@ from __future__ import annotations
 import copy
 import math
 
-from dlref._optim_args import (check_end_factor, check_eta_min, check_gamma, check_last_epoch,
-                               check_resumable, check_start_factor, check_step_size, check_T_max,
-                               check_total_iters)
+from dlref._optim_args import (check_cosine_annealing_lr, check_end_factor, check_eta_min, check_exponential_lr,
+                               check_gamma, check_last_epoch, check_linear_lr, check_resumable,
+                               check_scheduler_state_dict, check_start_factor, check_step_lr, check_step_size,
+                               check_T_max, check_total_iters)
 from dlref.numpy.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]
@@ -53,9 +54,13 @@ class LRScheduler:
     the same entries under the same names.
 
     Differences from PyTorch: resuming with ``last_epoch >= 0`` when a group lacks
-    ``"initial_lr"`` raises a ``ValueError`` (torch: ``KeyError``); the deprecated
-    ``step(epoch)`` argument is not supported; ``optimizer.step`` is not patched, so
-    calling ``scheduler.step()`` before ``optimizer.step()`` gives no warning.
+    ``"initial_lr"`` raises a ``ValueError`` (torch: ``KeyError``); ``load_state_dict``
+    refuses a state dict that lacks a public entry (``base_lrs``, ``last_epoch``, a
+    hyperparameter), whose ``base_lrs`` is not one rate per group, or whose values the
+    constructor would refuse (torch's copies in whatever it is given, and fails at the next
+    ``step``, if at all); the deprecated ``step(epoch)`` argument is not supported;
+    ``optimizer.step`` is not patched, so calling ``scheduler.step()`` before
+    ``optimizer.step()`` gives no warning.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
@@ -100,19 +105,22 @@ class LRScheduler:
         """Everything the scheduler holds except the optimizer (torch's keys)."""
         return {key: copy.deepcopy(value) for key, value in self.__dict__.items() if key != "optimizer"}
 
+    @staticmethod
+    def _check_values(state: dict) -> None:
+        """Raise ``ValueError``/``TypeError`` naming a hyperparameter of ``state`` that is invalid (none here)."""
+
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore what ``state_dict()`` returned (a torch scheduler's ``state_dict()`` works too).
 
-        Entries this scheduler does not hold (torch keeps a private flag more) are ignored.
+        ``state_dict`` must hold every public entry (``base_lrs``, ``last_epoch`` and the
+        hyperparameters), valid by the constructor's rules; a private entry it lacks keeps
+        its value, and entries this scheduler does not hold (torch keeps a private flag
+        more) are ignored.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
-        own = [key for key in self.__dict__ if key != "optimizer"]
-        missing = [key for key in own if key not in state_dict]
-        if missing:
-            raise ValueError(f"state_dict is missing the entries {missing} of {type(self).__name__}")
-        for key in own:
-            setattr(self, key, copy.deepcopy(state_dict[key]))
+        check_scheduler_state_dict(state_dict, self, len(self.optimizer.param_groups), self._check_values)
+        for key in [key for key in self.__dict__ if key != "optimizer"]:
+            if key in state_dict:
+                setattr(self, key, copy.deepcopy(state_dict[key]))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(last_epoch={self.last_epoch}, last_lr={self._last_lr})"
@@ -135,8 +143,10 @@ class StepLR(LRScheduler):
 
     PyTorch equivalent: ``torch.optim.lr_scheduler.StepLR``.
 
-    Differences from PyTorch: ``step_size`` and ``gamma`` are checked (torch accepts
-    ``step_size=0`` and fails with a ``ZeroDivisionError`` on the first step).
+    Differences from PyTorch: ``step_size`` must be an int >= 1 (torch takes a float, a
+    negative one, which decays every epoch, and 0, which fails with a
+    ``ZeroDivisionError`` at the first step) and ``gamma`` finite and > 0 (torch takes 0,
+    negative, NaN and infinite factors); ``load_state_dict`` as in `LRScheduler`.
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
@@ -145,6 +155,8 @@ class StepLR(LRScheduler):
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
+
+    _check_values = staticmethod(check_step_lr)
 
     def get_lr(self) -> list[float]:
         # eta_t = eta_{t-1} * gamma at t = s, 2s, 3s, ...; unchanged otherwise
@@ -167,13 +179,16 @@ class ExponentialLR(LRScheduler):
 
     PyTorch equivalent: ``torch.optim.lr_scheduler.ExponentialLR``.
 
-    Differences from PyTorch: ``gamma`` is checked to be a positive finite number.
+    Differences from PyTorch: ``gamma`` is checked to be a positive finite number (torch
+    takes 0, negative, NaN and infinite factors); ``load_state_dict`` as in `LRScheduler`.
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
         check_gamma(gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
+
+    _check_values = staticmethod(check_exponential_lr)
 
     def get_lr(self) -> list[float]:
         if self._is_initial:  # the constructor's step (also when resuming) keeps the rate
@@ -213,7 +228,7 @@ class CosineAnnealingLR(LRScheduler):
         Restarts. ICLR. <https://arxiv.org/abs/1608.03983>.
 
     Differences from PyTorch: ``T_max`` must be an int >= 1 and ``eta_min`` a finite number
-    >= 0 (torch checks neither).
+    >= 0 (torch checks neither); ``load_state_dict`` as in `LRScheduler`.
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
@@ -222,6 +237,8 @@ class CosineAnnealingLR(LRScheduler):
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
+
+    _check_values = staticmethod(check_cosine_annealing_lr)
 
     def get_lr(self) -> list[float]:
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
@@ -265,8 +282,10 @@ class LinearLR(LRScheduler):
         Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour.
         <https://arxiv.org/abs/1706.02677>. (Linear warm-up over the first epochs.)
 
-    Differences from PyTorch: the error messages name the argument; ``total_iters`` is
-    checked (torch divides by it).
+    Differences from PyTorch: the error messages name the argument; ``total_iters`` must be
+    an int >= 1 (torch takes a float, or 0 or less, and then the rate stays at
+    ``start_factor`` for ever) and NaN factors are refused (torch's range check lets NaN
+    through); ``load_state_dict`` as in `LRScheduler`.
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
@@ -278,6 +297,8 @@ class LinearLR(LRScheduler):
         self.end_factor = end_factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
+
+    _check_values = staticmethod(check_linear_lr)
 
     def get_lr(self) -> list[float]:
         t, T, f_s, f_e = self.last_epoch, self.total_iters, self.start_factor, self.end_factor

@@ -7,7 +7,9 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from dlref.numpy.nn.module import Module, Parameter
+from dlref._optim_args import (check_added_group, check_distinct_params, check_optimizer_state_dict,
+                               check_param_dtype, group_params, param_list)
+from dlref.numpy.nn.module import Parameter
 
 
 def _as_numpy(value) -> np.ndarray:
@@ -28,7 +30,9 @@ class Optimizer:
     Subclasses implement ``step()``, reading ``p.grad`` and updating ``p.data`` in place,
     and ``_check_group(group)``, which raises ``ValueError`` naming the hyperparameter that
     is out of range. It runs on the constructor's defaults (before anything else) and on
-    every group added, so a group's own ``lr=-1`` is refused too.
+    every group added, so a group's own ``lr=-1`` is refused too; ``_state_keys(group)``
+    names the state entries ``step`` reads, which a loaded state dict must hold. The rules
+    live in `dlref._optim_args`, shared with ``dlref.torch.optim``.
 
     Args:
         params: an iterable of `Parameter` (e.g. ``model.parameters()``), or of dicts that
@@ -41,25 +45,25 @@ class Optimizer:
     optimizer (tensors become arrays of each parameter's dtype).
 
     Differences from PyTorch: hyperparameters of groups are checked too (torch checks only
-    the constructor's); ``state_dict()`` returns copies (torch returns the live tensors);
-    the step count ``state[p]["step"]`` is an int (torch keeps a float tensor).
+    the constructor's), and a parameter listed twice is refused (torch warns, then updates
+    it twice per step); parameters must have a floating-point dtype. ``step`` first checks
+    that every ``.grad`` is an array of its parameter's shape and dtype (torch refuses any
+    other when it is assigned), and ``load_state_dict`` that the state dict fits before it
+    loads anything: as many groups and parameters, every hyperparameter valid, the state
+    entries the step reads, of the parameters' shapes, and no state for a parameter no
+    group holds (torch drops that one silently, and fails on the others at the next step,
+    if at all). ``state_dict()`` returns copies (torch returns the live tensors); the step
+    count ``state[p]["step"]`` is an int (torch keeps a float tensor).
     """
 
     def __init__(self, params: Iterable, defaults: dict):
+        if not isinstance(defaults, dict):
+            raise TypeError(f"defaults must be a dict of hyperparameters, got {type(defaults).__name__}")
         self._check_group(defaults)
         self.defaults = defaults
         self.param_groups: list[dict] = []
         self.state: dict[Parameter, dict] = {}
-        if isinstance(params, (Parameter, np.ndarray)):
-            raise TypeError(
-                f"params must be an iterable of Parameters or of dicts, got a single {type(params).__name__}"
-            )
-        if isinstance(params, Module):
-            raise TypeError("params must be an iterable of Parameters or of dicts, got a Module; "
-                            "pass module.parameters()")
-        groups = list(params)
-        if not groups:
-            raise ValueError("params is empty: the optimizer got no parameters to optimize")
+        groups = param_list(params)
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -68,27 +72,42 @@ class Optimizer:
     def _check_group(self, group: dict) -> None:
         """Raise ``ValueError``/``TypeError`` naming a hyperparameter of ``group`` that is invalid."""
 
+    def _state_keys(self, group: dict) -> tuple[str, ...]:
+        """The state entries ``step`` reads for a parameter of ``group`` once it has state (none here)."""
+        return ()
+
     def add_param_group(self, param_group: dict) -> None:
         """Add a group of parameters with its own hyperparameters (the others from ``defaults``)."""
-        if not isinstance(param_group, dict):
-            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
-        if "params" not in param_group:
-            raise ValueError("param_group must have a 'params' entry")
-        params = param_group["params"]
-        params = [params] if isinstance(params, Parameter) else list(params)
+        params = group_params(param_group)
         for i, p in enumerate(params):
             if not isinstance(p, Parameter):
                 raise TypeError(
-                    f"params[{i}] must be a dlref.numpy.nn.Parameter, got {type(p).__name__}"
+                    f"param_group['params'][{i}] must be a dlref.numpy.nn.Parameter, got {type(p).__name__}"
                 )
-        if len({id(p) for p in params}) != len(params):
-            raise ValueError("a parameter group holds the same parameter twice")
-        seen = {id(p) for group in self.param_groups for p in group["params"]}
-        if any(id(p) in seen for p in params):
-            raise ValueError("some parameters appear in more than one parameter group")
+            check_param_dtype(f"param_group['params'][{i}]", p.data)
+        check_distinct_params(params, self.param_groups)
         group = {**self.defaults, **param_group, "params": params}
-        self._check_group(group)
+        check_added_group(self._check_group, group)
         self.param_groups.append(group)
+
+    def _check_grads(self) -> None:
+        """Every gradient an update will read is an array of its parameter's shape and dtype.
+
+        torch refuses such a ``.grad`` when it is assigned; a NumPy attribute cannot, so
+        ``step`` checks before it changes any parameter.
+        """
+        for k, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                grad = p.grad
+                if grad is None:
+                    continue
+                where = f"param_groups[{k}]['params'][{i}].grad"
+                if not isinstance(grad, np.ndarray):
+                    raise TypeError(f"{where} must be a NumPy array or None, got {type(grad).__name__}")
+                if grad.dtype != p.data.dtype:
+                    raise TypeError(f"{where} must have the parameter's dtype {p.data.dtype}, got {grad.dtype}")
+                if grad.shape != p.data.shape:
+                    raise ValueError(f"{where} must have the parameter's shape {p.data.shape}, got {grad.shape}")
 
     def _params_with_grad(self, group: dict) -> Iterator[Parameter]:
         """The parameters of ``group`` that have a gradient (the others are skipped, as in torch)."""
@@ -126,36 +145,21 @@ class Optimizer:
         NumPy arrays of the parameter's dtype and ``"step"`` into an int, as torch casts
         state to each parameter's dtype and device (the step excepted).
         """
-        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
-            raise ValueError("state_dict must be a dict with 'state' and 'param_groups' entries")
+        shapes = [[p.data.shape for p in group["params"]] for group in self.param_groups]
+        check_optimizer_state_dict(state_dict, shapes, self.defaults, self._state_keys, self._check_group)
         groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups):
-            raise ValueError(
-                f"state_dict has {len(groups)} parameter groups, the optimizer has {len(self.param_groups)}"
-            )
         by_index = {}
-        for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(
-                    f"state_dict's parameter group {i} has {len(saved['params'])} parameters, "
-                    f"the optimizer's has {len(group['params'])}"
-                )
+        for saved, group in zip(groups, self.param_groups):
             by_index.update(zip(saved["params"], group["params"]))
         state = {}
         for i, saved_state in state_dict["state"].items():
-            if i not in by_index:
-                raise ValueError(f"state_dict's state refers to parameter {i}, which no group holds")
             p = by_index[i]
             state[p] = {}
             for key, value in saved_state.items():
                 if key == "step":
-                    state[p][key] = int(float(value))
+                    state[p][key] = int(float(_as_numpy(value).reshape(()))) if hasattr(value, "shape") else int(value)
                 elif hasattr(value, "shape"):  # an array or a tensor: the parameter's dtype
-                    array = _as_numpy(value).astype(p.data.dtype, copy=False)
-                    if array.shape != p.data.shape:
-                        raise ValueError(f"state_dict's state[{i}][{key!r}] has shape {array.shape}, "
-                                         f"the parameter has shape {p.data.shape}")
-                    state[p][key] = array
+                    state[p][key] = _as_numpy(value).astype(p.data.dtype, copy=False)
                 else:
                     state[p][key] = copy.deepcopy(value)
         for saved, group in zip(groups, self.param_groups):

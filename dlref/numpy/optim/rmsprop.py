@@ -6,7 +6,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from dlref._optim_args import check_rmsprop_group
+from dlref._optim_args import check_closure, check_rmsprop_group, rmsprop_state_keys
 from dlref.numpy.optim.optimizer import Optimizer
 
 
@@ -54,7 +54,9 @@ class RMSprop(Optimizer):
     turns negative and the step NaN). With ``centered=True``, $v_t - \bar g_t^2$ is a
     variance and cannot be negative, but rounding can make it so when the gradient barely
     varies (always with ``alpha=0``); it is clipped at 0 here, where torch can return NaN.
-    No ``capturable``, ``foreach``, ``differentiable``; NaN hyperparameters are refused.
+    No ``capturable``, ``foreach``, ``differentiable``; NaN hyperparameters are refused;
+    flags must be bools; parameters, gradients and state dicts are checked as `Optimizer`
+    says.
 
     References:
         Tieleman, T., Hinton, G. (2012). Lecture 6.5, rmsprop: Divide the gradient by a
@@ -74,40 +76,47 @@ class RMSprop(Optimizer):
     def _check_group(self, group: dict) -> None:
         check_rmsprop_group(group)
 
+    _state_keys = staticmethod(rmsprop_state_keys)
+
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            lam, mu = group["weight_decay"], group["momentum"]
-            for p in self._params_with_grad(group):
-                theta = p.data
-                state = self.state.setdefault(p, {})
-                if not state:
-                    # v_0 = 0; gbar_0 = 0 and b_0 = 0 are the 0.0 defaults below
-                    state["step"] = 0
-                    state["square_avg"] = np.zeros_like(theta)
-                g = -p.grad if group["maximize"] else p.grad
-                state["step"] += 1
-                if lam != 0:
-                    # g_t <- g_t + lambda theta_{t-1}
-                    g = g + lam * theta
-                # v_t = alpha v_{t-1} + (1 - alpha) g_t^2
-                v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
-                if group["centered"]:
-                    # gbar_t = alpha gbar_{t-1} + (1 - alpha) g_t
-                    g_bar = state["grad_avg"] = alpha * state.get("grad_avg", 0.0) + (1 - alpha) * g
-                    # r_t = sqrt(v_t - gbar_t^2) + eps   (v_t >= gbar_t^2 exactly; max(., 0) undoes rounding)
-                    r = np.sqrt(np.maximum(v - g_bar * g_bar, 0.0)) + eps
-                else:
-                    # r_t = sqrt(v_t) + eps
-                    r = np.sqrt(v) + eps
-                if mu > 0:
-                    # b_t = mu b_{t-1} + g_t / r_t
-                    b = state["momentum_buffer"] = mu * state.get("momentum_buffer", 0.0) + g / r
-                    # theta_t = theta_{t-1} - lr b_t
-                    theta -= lr * b
-                else:
-                    # theta_t = theta_{t-1} - lr g_t / r_t
-                    theta -= lr * (g / r)
+        self._check_grads()
+        # an inf gradient or learning rate gives inf - inf = NaN (and a huge one overflows to inf),
+        # as in torch: silently, since it is the input's value and not a fault of the update
+        with np.errstate(invalid="ignore", over="ignore"):
+            for group in self.param_groups:
+                lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+                lam, mu = group["weight_decay"], group["momentum"]
+                for p in self._params_with_grad(group):
+                    theta = p.data
+                    state = self.state.setdefault(p, {})
+                    if not state:
+                        # v_0 = 0; gbar_0 = 0 and b_0 = 0 are the 0.0 defaults below
+                        state["step"] = 0
+                        state["square_avg"] = np.zeros_like(theta)
+                    g = -p.grad if group["maximize"] else p.grad
+                    state["step"] += 1
+                    if lam != 0:
+                        # g_t <- g_t + lambda theta_{t-1}
+                        g = g + lam * theta
+                    # v_t = alpha v_{t-1} + (1 - alpha) g_t^2
+                    v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+                    if group["centered"]:
+                        # gbar_t = alpha gbar_{t-1} + (1 - alpha) g_t
+                        g_bar = state["grad_avg"] = alpha * state.get("grad_avg", 0.0) + (1 - alpha) * g
+                        # r_t = sqrt(v_t - gbar_t^2) + eps   (v_t >= gbar_t^2 exactly; max(., 0) undoes rounding)
+                        r = np.sqrt(np.maximum(v - g_bar * g_bar, 0.0)) + eps
+                    else:
+                        # r_t = sqrt(v_t) + eps
+                        r = np.sqrt(v) + eps
+                    if mu > 0:
+                        # b_t = mu b_{t-1} + g_t / r_t
+                        b = state["momentum_buffer"] = mu * state.get("momentum_buffer", 0.0) + g / r
+                        # theta_t = theta_{t-1} - lr b_t
+                        theta -= lr * b
+                    else:
+                        # theta_t = theta_{t-1} - lr g_t / r_t
+                        theta -= lr * (g / r)
         return loss

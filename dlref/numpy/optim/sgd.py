@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from dlref._optim_args import check_sgd_group
+import numpy as np
+
+from dlref._optim_args import check_closure, check_sgd_group
 from dlref.numpy.optim.optimizer import Optimizer
 
 
@@ -45,7 +47,9 @@ class SGD(Optimizer):
 
     Differences from PyTorch: ``foreach``, ``fused`` and ``differentiable`` (speed and
     autograd options) do not exist; ``lr`` is a number, not a tensor; NaN hyperparameters
-    are refused.
+    are refused (torch's SGD takes a NaN ``lr``, ``momentum`` or ``weight_decay``); flags
+    must be bools, and ``dampening`` a number even without momentum; parameters, gradients
+    and state dicts are checked as `Optimizer` says.
 
     References:
         Robbins, H., Monro, S. (1951). A Stochastic Approximation Method.
@@ -68,32 +72,37 @@ class SGD(Optimizer):
 
     def step(self, closure: Callable[[], float] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
-            lam = group["weight_decay"]
-            for p in self._params_with_grad(group):
-                theta = p.data
-                g = -p.grad if group["maximize"] else p.grad
-                if lam != 0:
-                    # g_t <- g_t + lambda theta_{t-1}
-                    g = g + lam * theta
-                if mu != 0:
-                    state = self.state.setdefault(p, {})
-                    b = state.get("momentum_buffer")
-                    if b is None:
-                        # b_1 = g_1   (no dampening on the first step, as in torch)
-                        b = g.copy()
-                    else:
-                        # b_t = mu b_{t-1} + (1 - tau) g_t
-                        b = mu * b + (1 - tau) * g
-                    state["momentum_buffer"] = b
-                    if group["nesterov"]:
-                        # d_t = g_t + mu b_t
-                        g = g + mu * b
-                    else:
-                        # d_t = b_t
-                        g = b
-                # theta_t = theta_{t-1} - lr d_t   (in place, as torch updates p)
-                theta -= lr * g
+        self._check_grads()
+        # an inf gradient or learning rate gives inf - inf = NaN (and a huge one overflows to inf),
+        # as in torch: silently, since it is the input's value and not a fault of the update
+        with np.errstate(invalid="ignore", over="ignore"):
+            for group in self.param_groups:
+                lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+                lam = group["weight_decay"]
+                for p in self._params_with_grad(group):
+                    theta = p.data
+                    g = -p.grad if group["maximize"] else p.grad
+                    if lam != 0:
+                        # g_t <- g_t + lambda theta_{t-1}
+                        g = g + lam * theta
+                    if mu != 0:
+                        state = self.state.setdefault(p, {})
+                        b = state.get("momentum_buffer")
+                        if b is None:
+                            # b_1 = g_1   (no dampening on the first step, as in torch)
+                            b = g.copy()
+                        else:
+                            # b_t = mu b_{t-1} + (1 - tau) g_t
+                            b = mu * b + (1 - tau) * g
+                        state["momentum_buffer"] = b
+                        if group["nesterov"]:
+                            # d_t = g_t + mu b_t
+                            g = g + mu * b
+                        else:
+                            # d_t = b_t
+                            g = b
+                    # theta_t = theta_{t-1} - lr d_t   (in place, as torch updates p)
+                    theta -= lr * g
         return loss

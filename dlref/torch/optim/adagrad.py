@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from dlref._optim_args import check_adagrad_group
+from dlref._optim_args import adagrad_state_keys, check_adagrad_group, check_closure
 from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
@@ -45,6 +45,7 @@ class Adagrad(_CheckedOptimizer):
     Differences from PyTorch: no ``foreach``, ``fused``, ``differentiable``, no sparse or
     complex gradients; ``lr`` is a number; hyperparameters of every group are checked;
     parameters of a group added later get their state too (torch's step fails on them).
+    Parameters and state dicts are checked as for `SGD`.
 
     References:
         Duchi, J., Hazan, E., Singer, Y. (2011). Adaptive Subgradient Methods for Online
@@ -59,6 +60,7 @@ class Adagrad(_CheckedOptimizer):
         super().__init__(params, defaults)
 
     _check_group = staticmethod(check_adagrad_group)
+    _state_keys = staticmethod(adagrad_state_keys)
 
     def add_param_group(self, param_group: dict) -> None:
         """As ``torch.optim.Optimizer.add_param_group``; the new parameters get their state at once."""
@@ -71,6 +73,7 @@ class Adagrad(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = None
         if closure is not None:
             with torch.enable_grad():

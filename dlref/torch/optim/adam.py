@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from dlref._optim_args import check_adam_group
+from dlref._optim_args import adam_state_keys, check_adam_group, check_closure
 from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
@@ -48,6 +48,7 @@ class Adam(_CheckedOptimizer):
 
     Differences from PyTorch: no ``foreach``, ``capturable``, ``differentiable``,
     ``fused``; ``lr`` and ``betas`` are numbers; hyperparameters of every group are checked.
+    Parameters and state dicts are checked as for `SGD`.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -59,10 +60,12 @@ class Adam(_CheckedOptimizer):
         super().__init__(params, defaults)
 
     _check_group = staticmethod(check_adam_group)
+    _state_keys = staticmethod(adam_state_keys)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = None
         if closure is not None:
             with torch.enable_grad():

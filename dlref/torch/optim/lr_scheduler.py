@@ -7,7 +7,8 @@ called (usually once per epoch, after ``optimizer.step()``).
 As the optimizers subclass ``torch.optim.Optimizer`` and write only ``step``, the
 schedulers subclass torch's base class ``torch.optim.lr_scheduler.LRScheduler`` (which
 keeps ``last_epoch``, ``base_lrs``, ``step()``, ``get_last_lr()``, ``state_dict()``) and
-write only ``get_lr()``, the schedule itself; they never use the torch classes they mirror
+write only ``get_lr()``, the schedule itself, and the checks of their arguments and of a
+loaded state dict; they never use the torch classes they mirror
 (``torch.optim.lr_scheduler.StepLR``, ...). Being torch schedulers, they chain with torch's
 ``ChainedScheduler`` and ``SequentialLR`` and plug into any training loop that expects one.
 
@@ -26,9 +27,10 @@ import math
 
 import torch
 
-from dlref._optim_args import (check_end_factor, check_eta_min, check_gamma, check_last_epoch,
-                               check_resumable, check_start_factor, check_step_size, check_T_max,
-                               check_total_iters)
+from dlref._optim_args import (check_cosine_annealing_lr, check_end_factor, check_eta_min, check_exponential_lr,
+                               check_gamma, check_last_epoch, check_linear_lr, check_resumable,
+                               check_scheduler_state_dict, check_start_factor, check_step_lr, check_step_size,
+                               check_T_max, check_total_iters)
 
 __all__ = ["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]
 
@@ -46,7 +48,25 @@ def _current_lrs(optimizer: torch.optim.Optimizer) -> list:
     return [group["lr"] for group in optimizer.param_groups]
 
 
-class StepLR(torch.optim.lr_scheduler.LRScheduler):
+class _CheckedScheduler(torch.optim.lr_scheduler.LRScheduler):
+    """torch's ``LRScheduler`` whose ``load_state_dict`` checks its input first, by the NumPy twins' rules.
+
+    torch's updates the scheduler with whatever dict it gets (a missing entry keeps its
+    value, a ``step_size`` of 0 fails at the next ``step``); subclasses set ``_check_values``
+    to the constructor's rules, from `dlref._optim_args`.
+    """
+
+    @staticmethod
+    def _check_values(state: dict) -> None:
+        """Raise ``ValueError``/``TypeError`` naming a hyperparameter of ``state`` that is invalid."""
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """As torch's, after checking that ``state_dict`` holds this scheduler's public entries, valid."""
+        check_scheduler_state_dict(state_dict, self, len(self.optimizer.param_groups), self._check_values)
+        super().load_state_dict(state_dict)
+
+
+class StepLR(_CheckedScheduler):
     r"""Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
 
     $$\eta_t = \eta_0\,\gamma^{\lfloor t / s \rfloor}$$
@@ -63,10 +83,15 @@ class StepLR(torch.optim.lr_scheduler.LRScheduler):
 
     PyTorch equivalent: ``torch.optim.lr_scheduler.StepLR``.
 
-    Differences from PyTorch: ``step_size`` and ``gamma`` are checked (torch accepts
-    ``step_size=0`` and fails with a ``ZeroDivisionError`` on the first step); so is
-    ``last_epoch``, and resuming without ``"initial_lr"`` is a ``ValueError`` (torch:
-    ``KeyError``), raised before any group changes.
+    Differences from PyTorch: ``step_size`` must be an int >= 1 (torch takes a float, a
+    negative one, which decays every epoch, and 0, which fails with a
+    ``ZeroDivisionError`` at the first step) and ``gamma`` finite and > 0 (torch takes 0,
+    negative, NaN and infinite factors); so is ``last_epoch`` checked, and resuming without
+    ``"initial_lr"`` is a ``ValueError`` (torch: ``KeyError``), raised before any group
+    changes. ``load_state_dict`` refuses a state dict that lacks a public entry
+    (``base_lrs``, ``last_epoch``, a hyperparameter), whose ``base_lrs`` is not one rate
+    per group, or whose values the constructor would refuse (torch's copies in whatever it
+    is given, and fails at the next ``step``, if at all).
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, step_size: int, gamma: float = 0.1,
@@ -78,6 +103,8 @@ class StepLR(torch.optim.lr_scheduler.LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
+    _check_values = staticmethod(check_step_lr)
+
     def get_lr(self) -> list[float]:
         """The rate of each group at epoch ``last_epoch``, from the rate it holds now (torch's recursion)."""
         # eta_t = eta_{t-1} * gamma at t = s, 2s, 3s, ...; unchanged otherwise
@@ -86,7 +113,7 @@ class StepLR(torch.optim.lr_scheduler.LRScheduler):
         return [lr * self.gamma for lr in _current_lrs(self.optimizer)]
 
 
-class ExponentialLR(torch.optim.lr_scheduler.LRScheduler):
+class ExponentialLR(_CheckedScheduler):
     r"""Multiply the learning rate by ``gamma`` every epoch.
 
     $$\eta_t = \eta_0\,\gamma^{t}$$
@@ -100,8 +127,9 @@ class ExponentialLR(torch.optim.lr_scheduler.LRScheduler):
 
     PyTorch equivalent: ``torch.optim.lr_scheduler.ExponentialLR``.
 
-    Differences from PyTorch: ``gamma`` is checked to be a positive finite number, and
-    ``last_epoch`` as in `StepLR`.
+    Differences from PyTorch: ``gamma`` is checked to be a positive finite number (torch
+    takes 0, negative, NaN and infinite factors), and ``last_epoch`` and
+    ``load_state_dict`` as in `StepLR`.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer, gamma: float, last_epoch: int = -1):
@@ -109,6 +137,8 @@ class ExponentialLR(torch.optim.lr_scheduler.LRScheduler):
         check_gamma(gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
+
+    _check_values = staticmethod(check_exponential_lr)
 
     def get_lr(self) -> list[float]:
         """The rate of each group at epoch ``last_epoch``, from the rate it holds now (torch's recursion)."""
@@ -118,7 +148,7 @@ class ExponentialLR(torch.optim.lr_scheduler.LRScheduler):
         return [lr * self.gamma for lr in _current_lrs(self.optimizer)]
 
 
-class CosineAnnealingLR(torch.optim.lr_scheduler.LRScheduler):
+class CosineAnnealingLR(_CheckedScheduler):
     r"""Anneal the learning rate from $\eta_0$ to ``eta_min`` along half a cosine over ``T_max`` epochs.
 
     $$\eta_t = \eta_{\min} + \tfrac12\,(\eta_0 - \eta_{\min})\,\Big(1 + \cos\frac{\pi t}{T_{\max}}\Big)$$
@@ -141,7 +171,7 @@ class CosineAnnealingLR(torch.optim.lr_scheduler.LRScheduler):
     PyTorch equivalent: ``torch.optim.lr_scheduler.CosineAnnealingLR``.
 
     Differences from PyTorch: ``T_max`` must be an int >= 1 and ``eta_min`` a finite number
-    >= 0 (torch checks neither); ``last_epoch`` is checked as in `StepLR`. Torch's branch
+    >= 0 (torch checks neither); ``last_epoch`` and ``load_state_dict`` as in `StepLR`. Torch's branch
     for a first ``step()`` with ``last_epoch > 0`` is left out: its constructor's step is
     always the first, so the branch never runs.
 
@@ -159,6 +189,8 @@ class CosineAnnealingLR(torch.optim.lr_scheduler.LRScheduler):
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
+    _check_values = staticmethod(check_cosine_annealing_lr)
+
     def get_lr(self) -> list[float]:
         """The rate of each group at epoch ``last_epoch``, from the rate it holds now (torch's recursion)."""
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
@@ -173,7 +205,7 @@ class CosineAnnealingLR(torch.optim.lr_scheduler.LRScheduler):
                 for lr in _current_lrs(self.optimizer)]
 
 
-class LinearLR(torch.optim.lr_scheduler.LRScheduler):
+class LinearLR(_CheckedScheduler):
     r"""Scale the learning rate by a factor that moves linearly from ``start_factor`` to ``end_factor``.
 
     $$\eta_t = \eta_0\,\Big(f_s + (f_e - f_s)\,\frac{\min(t, T)}{T}\Big)$$
@@ -193,8 +225,10 @@ class LinearLR(torch.optim.lr_scheduler.LRScheduler):
 
     PyTorch equivalent: ``torch.optim.lr_scheduler.LinearLR``.
 
-    Differences from PyTorch: the error messages name the argument; ``total_iters`` is
-    checked (torch divides by it), and ``last_epoch`` as in `StepLR`.
+    Differences from PyTorch: the error messages name the argument; ``total_iters`` must be
+    an int >= 1 (torch takes a float, or 0 or less, and then the rate stays at
+    ``start_factor`` for ever) and NaN factors are refused (torch's range check lets NaN
+    through); ``last_epoch`` and ``load_state_dict`` as in `StepLR`.
 
     References:
         Goyal, P. et al. (2017). Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour.
@@ -211,6 +245,8 @@ class LinearLR(torch.optim.lr_scheduler.LRScheduler):
         self.end_factor = end_factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
+
+    _check_values = staticmethod(check_linear_lr)
 
     def get_lr(self) -> list[float]:
         """The rate of each group at epoch ``last_epoch``, from the rate it holds now (torch's recursion)."""

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from dlref._optim_args import check_rmsprop_group
+from dlref._optim_args import check_closure, check_rmsprop_group, rmsprop_state_keys
 from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
@@ -53,7 +53,8 @@ class RMSprop(_CheckedOptimizer):
     negative). With ``centered=True``, $v_t - \bar g_t^2$ is clipped at 0 before the root,
     where rounding can make it negative and torch returns NaN (always with ``alpha=0``).
     No ``foreach``, ``capturable``, ``differentiable``, no complex parameters; ``lr`` is a
-    number; hyperparameters of every group are checked.
+    number; hyperparameters of every group are checked. Parameters and state dicts are
+    checked as for `SGD`.
 
     References:
         Tieleman, T., Hinton, G. (2012). Lecture 6.5, rmsprop: Divide the gradient by a
@@ -71,10 +72,12 @@ class RMSprop(_CheckedOptimizer):
         super().__init__(params, defaults)
 
     _check_group = staticmethod(check_rmsprop_group)
+    _state_keys = staticmethod(rmsprop_state_keys)
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = None
         if closure is not None:
             with torch.enable_grad():

@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 import torch
 
-from dlref._optim_args import check_sgd_group
+from dlref._optim_args import check_closure, check_sgd_group
 from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
@@ -40,7 +40,14 @@ class SGD(_CheckedOptimizer):
     so state dicts load across the two.
 
     Differences from PyTorch: no ``foreach``, ``fused``, ``differentiable``, no sparse
-    gradients; ``lr`` is a number; hyperparameters of every group are checked.
+    gradients; ``lr`` is a number; hyperparameters of every group are checked (torch checks
+    only the constructor's), NaN ones are refused and flags must be bools. A parameter
+    listed twice is refused (torch warns, then updates it twice per step), and so are
+    complex and integer parameters and non-leaf tensors. ``load_state_dict`` first checks
+    that the state dict fits: as many groups and parameters, every hyperparameter valid,
+    the state entries ``step`` reads, of the parameters' shapes, and no state for a
+    parameter no group holds (torch drops that one silently, and fails on the others at
+    the next step, if at all). Every such error names the argument.
     """
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
@@ -54,6 +61,7 @@ class SGD(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        check_closure(closure)
         loss = None
         if closure is not None:
             with torch.enable_grad():

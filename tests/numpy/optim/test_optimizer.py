@@ -174,7 +174,7 @@ def test_model_parameters_generator_is_accepted():
     ([], ValueError, "empty"),
     (nn.Parameter(np.zeros(2)), TypeError, "iterable"),
     (nn.Linear(2, 2), TypeError, "parameters()"),
-    ([np.zeros(2)], TypeError, r"params\[0\]"),
+    ([np.zeros(2)], TypeError, r"param_group\['params'\]\[0\]"),
     ([{"lr": 0.1}], ValueError, "params"),
 ])
 def test_bad_params_raise(params, error, match):
