@@ -64,3 +64,18 @@ def needs_shape(name: str, obj) -> bool:
 @pytest.mark.parametrize("name", sorted(n for n, o in OBJECTS.items() if needs_shape(n, o)))
 def test_shapes_have_their_section(name):
     assert "Shape" in sections(inspect.getdoc(OBJECTS[name])), f"{name}: shapes belong in a 'Shape:' section"
+
+
+@pytest.mark.parametrize("name", sorted(OBJECTS))
+def test_display_math_is_balanced(name):
+    # a $$ that closes after the first line of a formula leaves raw TeX on the API page
+    doc = inspect.getdoc(OBJECTS[name]) or ""
+    assert doc.count("$$") % 2 == 0, f"{name}: unbalanced $$"
+    for block in re.findall(r"\$\$(.*?)\$\$", doc, re.DOTALL):
+        assert block.strip(), f"{name}: empty $$ $$ block"
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("$$") and stripped.endswith("$$") and len(stripped) > 4:
+            continue
+        assert not (stripped.startswith("$$") and stripped.endswith(", \\qquad$$")), (
+            f"{name}: a display formula closes mid-expression: {stripped}")

@@ -74,9 +74,9 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     The gradients of all parameters are treated as one long vector $g$. Its norm
     equals the norm of the per-parameter norms, which is how it is computed:
 
-    $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad$$
-        c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
-        g_i \leftarrow c\, g_i
+    $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad
+      c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
+      g_i \leftarrow c\, g_i$$
 
     With $p = \infty$, $\|g\|_\infty = \max_j |g_j|$. Every gradient is scaled
     by the same $c \le 1$, so the direction of $g$ is kept.

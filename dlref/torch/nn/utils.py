@@ -63,9 +63,9 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
                     error_if_nonfinite: bool = False, foreach: bool | None = None) -> torch.Tensor:
     r"""Rescale the gradients in place so that their total p-norm is at most ``max_norm``.
 
-    $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad$$
-        c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
-        g_i \leftarrow c\, g_i
+    $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad
+      c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
+      g_i \leftarrow c\, g_i$$
 
     Args:
         parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``);
