@@ -311,7 +311,12 @@ def avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode, count_in
 
 
 def check_output_size(output_size) -> tuple:
-    """Adaptive pooling's ``output_size`` (an int, or a pair of ints or None) as a pair."""
+    """Adaptive pooling's ``output_size`` (an int, or a pair of ints or None) as a pair.
+
+    ``None`` keeps an input dimension only inside a pair, as in torch: a bare ``None`` is a TypeError.
+    """
+    if output_size is None:
+        raise TypeError("output_size must be an int or a pair of ints or None, got None")
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != 2:
             raise ValueError(f"output_size must be an int or a pair (None keeps the input size), got {output_size!r}")
@@ -336,18 +341,17 @@ def adaptive_output_size(input, output_size) -> tuple[int, int]:
     return (H if values[0] is None else int(values[0]), W if values[1] is None else int(values[1]))
 
 
-def adaptive_matrix(size: int, out: int) -> np.ndarray:
-    r"""The averaging matrix $P$ (out, size) of one dimension of adaptive average pooling, float64.
+def adaptive_windows(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""The windows of one dimension of adaptive average pooling: ``(start, end)``, int64 arrays of ``out``.
 
     Window $o$ covers $[\lfloor o\,H/H_{out} \rfloor, \lceil (o+1)\,H/H_{out} \rceil)$
-    (torch's start and end indices); row $o$ of $P$ is $1/\text{length}$ there, 0 elsewhere.
+    (torch's start and end indices). Windows may differ in length by one and may overlap;
+    consecutive windows touch or overlap, so every input position is in a window.
     """
     o = np.arange(out)
     start = (o * size) // out                                   # floor(o H / H_out)
     end = -((-(o + 1) * size) // out)                           # ceil((o + 1) H / H_out)
-    m = np.arange(size)
-    inside = (m[None, :] >= start[:, None]) & (m[None, :] < end[:, None])  # (out, size)
-    return inside / (end - start)[:, None]
+    return start, end
 
 
 def conv2d_layer_arguments(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,

@@ -16,31 +16,38 @@ import math
 import numbers
 
 from dlref._checks import (check_bool, check_float_dtype, check_floating, check_positive_int, check_real,
-                           check_same_shape, shape_of)
+                           check_same_dtype, check_same_shape, shape_of)
 
 __all__ = [
     "as_normalized_shape", "check_eps", "check_momentum", "check_dropout_p", "check_num_groups",
     "check_per_channel", "check_keep_mask", "check_grad_output", "check_batch_norm_args",
     "check_layer_norm_args", "check_group_norm_args", "check_instance_norm_args", "check_norm_layer_args",
-    "check_layer_input",
+    "check_layer_input", "as_shape", "check_param_dtype",
 ]
 
 
 # -- single arguments -----------------------------------------------------------------------------
 
 
-def as_normalized_shape(value) -> tuple[int, ...]:
-    """``normalized_shape`` as a tuple of positive ints; torch accepts an int or a sequence of ints."""
+def as_normalized_shape(value, allow_int: bool = True) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple of positive ints.
+
+    torch's ``LayerNorm`` accepts an int or a sequence of ints; its ``F.layer_norm`` a sequence
+    only (``allow_int=False``: an int is a TypeError there, as in torch).
+    """
+    what = "an int or a sequence of ints" if allow_int else \
+        "a sequence of ints (torch's layer_norm takes no int; the LayerNorm layer does)"
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if not allow_int:
+            raise TypeError(f"normalized_shape must be {what}, got {value!r}")
         value = (value,)
     try:
         shape = tuple(value)
     except TypeError:
-        raise TypeError(
-            f"normalized_shape must be an int or a sequence of ints, got {type(value).__name__}"
-        ) from None
-    if not shape or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
-                            for n in shape):
+        raise TypeError(f"normalized_shape must be {what}, got {type(value).__name__}") from None
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"normalized_shape must be {what}, got {value!r}")
+    if not shape or not all(n >= 1 for n in shape):
         raise ValueError(f"normalized_shape must be a non-empty sequence of positive ints, got {value!r}")
     return tuple(int(n) for n in shape)
 
@@ -62,6 +69,18 @@ def check_momentum(momentum, allow_none: bool = False) -> None:
         also = " or None" if allow_none else ""
         raise TypeError(f"momentum must be a real number{also}, got {type(momentum).__name__}")
     check_real("momentum", momentum, 0.0, 1.0)
+
+
+def as_shape(name: str, value) -> tuple[int, ...]:
+    """A shape to draw or allocate (a mask's): an int or a sequence of ints >= 0, as a tuple."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in value):
+        raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}")
+    if any(n < 0 for n in value):
+        raise ValueError(f"{name} must not have a negative size, got {tuple(value)}")
+    return tuple(int(n) for n in value)
 
 
 def check_dropout_p(p) -> None:
@@ -90,6 +109,20 @@ def check_per_channel(name: str, value, num_channels: int) -> None:
         )
 
 
+def check_param_dtype(name: str, value, input) -> None:
+    """A weight, bias or running statistic must have ``input``'s dtype, as torch requires.
+
+    torch's one exception is kept: float32 parameters with a float16 or bfloat16 input (mixed
+    precision). Any other pair is a TypeError (NumPy would promote or cast silently).
+    """
+    if value is None:
+        return
+    # by name, so that a torch tensor handed to the NumPy backend reaches that backend's own check
+    ours, theirs = str(value.dtype).replace("torch.", ""), str(input.dtype).replace("torch.", "")
+    if ours != theirs and not (ours == "float32" and theirs in ("float16", "bfloat16")):
+        raise TypeError(f"{name} must have the dtype of input ({input.dtype}), got {value.dtype}")
+
+
 def check_keep_mask(mask, input, array_type: type) -> None:
     """A dropout keep-mask: a boolean ``array_type`` (NumPy array or torch tensor) of ``input``'s shape."""
     dtype = getattr(mask, "dtype", None)
@@ -100,13 +133,18 @@ def check_keep_mask(mask, input, array_type: type) -> None:
     check_same_shape("mask", mask, "input", input)
 
 
-def check_grad_output(grad_output, input) -> None:
-    """A backward pass's ``grad_output`` must be floating, with the shape of ``input``."""
+def check_grad_output(grad_output, input, expected: tuple[int, ...] | None = None, output: str = "input") -> None:
+    """A backward pass's ``grad_output``: floating, in ``input``'s dtype, of ``input``'s shape (or ``expected``).
+
+    ``input`` must already be checked (floating). ``expected`` is the forward output's shape
+    where it is not the input's, and ``output`` names it in the message. A gradient of another
+    dtype is a TypeError: torch's autograd casts it silently, NumPy would promote it silently.
+    """
     check_floating("grad_output", grad_output)
-    if shape_of(grad_output) != shape_of(input):
-        raise ValueError(
-            f"grad_output must have the shape of input {shape_of(input)}, got {shape_of(grad_output)}"
-        )
+    check_same_dtype("grad_output", grad_output, "input", input)
+    expected = shape_of(input) if expected is None else tuple(expected)
+    if shape_of(grad_output) != expected:
+        raise ValueError(f"grad_output must have the shape of {output} {expected}, got {shape_of(grad_output)}")
 
 
 # -- whole calls ------------------------------------------------------------------------------
@@ -120,19 +158,20 @@ def _check_input_nc(input, name: str = "input") -> int:
     return shape_of(input)[1]
 
 
-def _check_affine(weight, bias, num_channels: int) -> None:
-    if weight is not None:
-        check_per_channel("weight", weight, num_channels)
-    if bias is not None:
-        check_per_channel("bias", bias, num_channels)
+def _check_affine(input, weight, bias, num_channels: int) -> None:
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None:
+            check_per_channel(name, value, num_channels)
+            check_param_dtype(name, value, input)
 
 
-def _check_running_stats(running_mean, running_var, num_channels: int, required: bool, mode: str) -> None:
+def _check_running_stats(input, running_mean, running_var, num_channels: int, required: bool, mode: str) -> None:
     if (running_mean is None) != (running_var is None):
         raise ValueError("running_mean and running_var must both be given or both be None")
     if running_mean is not None:
-        check_per_channel("running_mean", running_mean, num_channels)
-        check_per_channel("running_var", running_var, num_channels)
+        for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+            check_per_channel(name, value, num_channels)
+            check_param_dtype(name, value, input)
     elif required:
         raise ValueError(f"running_mean and running_var must be given {mode}")
 
@@ -143,9 +182,9 @@ def check_batch_norm_args(input, running_mean, running_var, weight, bias, traini
     check_bool("training", training)
     check_momentum(momentum)
     check_eps(eps)
-    _check_running_stats(running_mean, running_var, C, required=not training,
+    _check_running_stats(input, running_mean, running_var, C, required=not training,
                          mode="in evaluation mode (training=False)")
-    _check_affine(weight, bias, C)
+    _check_affine(input, weight, bias, C)
     if training:
         n = math.prod(shape_of(input)) // C if C else 0           # values per channel
         if n <= 1:
@@ -157,7 +196,7 @@ def check_batch_norm_args(input, running_mean, running_var, weight, bias, traini
 def check_layer_norm_args(input, normalized_shape, weight, bias, eps) -> tuple[int, ...]:
     """The arguments of ``layer_norm``; returns ``normalized_shape`` as a tuple."""
     check_floating("input", input)
-    shape = as_normalized_shape(normalized_shape)
+    shape = as_normalized_shape(normalized_shape, allow_int=False)
     k = len(shape)
     if len(shape_of(input)) < k or shape_of(input)[len(shape_of(input)) - k:] != shape:
         raise ValueError(
@@ -169,6 +208,7 @@ def check_layer_norm_args(input, normalized_shape, weight, bias, eps) -> tuple[i
             check_floating(name, value)
             if shape_of(value) != shape:
                 raise ValueError(f"{name} must have shape normalized_shape={shape}, got {shape_of(value)}")
+            check_param_dtype(name, value, input)
     check_eps(eps)
     return shape
 
@@ -182,7 +222,7 @@ def check_group_norm_args(input, num_groups, weight, bias, eps) -> None:
             f"the number of channels of input (dim 1) must be divisible by num_groups, got {C} channels "
             f"(input shape {shape_of(input)}) and num_groups={num_groups}"
         )
-    _check_affine(weight, bias, C)
+    _check_affine(input, weight, bias, C)
     check_eps(eps)
     size = math.prod(shape_of(input))
     if size == 0:
@@ -202,11 +242,11 @@ def check_instance_norm_args(input, running_mean, running_var, weight, bias, use
     check_bool("use_input_stats", use_input_stats)
     check_momentum(momentum)
     check_eps(eps)
-    _check_running_stats(running_mean, running_var, C, required=not use_input_stats,
+    _check_running_stats(input, running_mean, running_var, C, required=not use_input_stats,
                          mode="when use_input_stats=False")
-    _check_affine(weight, bias, C)
-    if use_input_stats and math.prod(shape_of(input)) == 0:
-        raise ValueError(f"input must not be empty when use_input_stats=True, got shape {shape_of(input)}")
+    _check_affine(input, weight, bias, C)
+    if math.prod(shape_of(input)) == 0:
+        raise ValueError(f"input must not be empty, got shape {shape_of(input)}")
     if use_input_stats and math.prod(shape_of(input)[2:]) == 1:
         raise ValueError(
             f"Expected more than 1 spatial element when using the input's statistics, "

@@ -96,6 +96,9 @@ def erf(x: np.ndarray) -> np.ndarray:
 
     PyTorch equivalent: ``torch.erf`` (``math.erf`` for one Python float).
 
+    Differences from PyTorch: an integer, bool or complex ``x`` is a ``TypeError`` (torch
+    computes on integers and bools as floats).
+
     References:
         W. J. Cody (1969), "Rational Chebyshev approximations for the error function",
         Mathematics of Computation 23(107), 631-637,
@@ -127,6 +130,8 @@ def erfc(x: np.ndarray) -> np.ndarray:
         Array of the shape and dtype of ``x``, in $[0, 2]$.
 
     PyTorch equivalent: ``torch.erfc``.
+
+    Differences from PyTorch: as for `erf`.
     """
     check_floating("x", x)
     x_in = np.asarray(x)

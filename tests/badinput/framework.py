@@ -119,7 +119,8 @@ class Case:
             complex input, `COMMON_STRICTER`).
         accepts: with ``reference=None``, the kinds that are fine (the call must then return).
         rename: our argument name -> the reference's, where they differ.
-        skip: kind -> why that variant is not run for this case (e.g. it would crash torch).
+        skip: kind (or label, ``"weight=none"``) -> why that variant is not run for this case (e.g.
+            it would crash torch).
         extra: further hostile calls ``(label, args)`` beyond the generated variants
             (bad reductions, out-of-range class indices, bad constructor arguments ...).
         convert: how each argument is turned into the reference's (default: `convert`, NumPy
@@ -150,7 +151,7 @@ class Case:
         calls = []
         for arg in names:
             for kind in KINDS:
-                if kind in self.skip:
+                if kind in self.skip or f"{arg}={kind}" in self.skip:
                     continue
                 value = variant(self.args[arg], kind, float_args)
                 if value is NotImplemented:

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as TF
 
-from badinput.framework import Case, autograd_reference, expand, ids, judge
+from badinput.framework import COMMON_STRICTER, Case, autograd_reference, expand, ids, judge, module_backward_reference
+from badinput.layers import BACKWARD_STRICTER
 from dlref.numpy import functional as F
 from dlref.numpy import nn
 from dlref.torch import functional as TTF
@@ -23,6 +24,9 @@ ELEMENTWISE = {
 }
 MODULES = {"Sigmoid": {}, "Tanh": {}, "ReLU": {}, "LeakyReLU": {"negative_slope": 0.1}, "ELU": {"alpha": 1.0},
            "GELU": {}, "SiLU": {}, "Softmax": {"dim": -1}, "LogSoftmax": {"dim": -1}}
+# why dlref raises where torch returns (stated under "Differences from PyTorch" in each docstring)
+NO_IMPLICIT_DIM = ("dim=None is a TypeError: torch's dim=None picks a dimension implicitly (deprecated, with a "
+                   "warning); dlref does not guess which dimension holds the classes")
 BAD_KEYWORDS = {"negative_slope": ["0.1", None], "alpha": ["1", None], "approximate": ["fast", None],
                 "dim": [2, 1.0, None]}
 
@@ -31,18 +35,24 @@ def keyword_extras(keywords):
     return [(f"{k}={v!r}", {k: v}) for k in keywords for v in BAD_KEYWORDS[k]]
 
 
+def stricter(keywords, base=COMMON_STRICTER):
+    return dict(base, **({"dim=None": NO_IMPLICIT_DIM} if "dim" in keywords else {}))
+
+
 def cases():
     out = []
     for name, (ref, kw) in ELEMENTWISE.items():
         out.append(Case(f"dlref.numpy.functional.{name}", getattr(F, name), dict(input=X, **kw),
                         reference=ref if name in ("sigmoid", "tanh") else (lambda ref=ref, **a: ref(**a)),
-                        rename={}, extra=keyword_extras(kw)))
+                        rename={}, extra=keyword_extras(kw), stricter=stricter(kw)))
         out.append(Case(f"dlref.torch.functional.{name}", getattr(TTF, name), dict(input=torch.tensor(X), **kw),
-                        reference=lambda ref=ref, **a: ref(**a), extra=keyword_extras(kw)))
+                        reference=lambda ref=ref, **a: ref(**a), extra=keyword_extras(kw), stricter=stricter(kw),
+                        id=f"torch-{name}"))
         # the backward pass: its inputs are checked like the forward's, and grad_output must fit
         out.append(Case(f"dlref.numpy.functional.{name}_backward", getattr(F, f"{name}_backward"),
                         dict(grad_output=G, input=X, **kw),
-                        reference=autograd_reference(lambda ref=ref, **a: ref(**a))))
+                        reference=autograd_reference(lambda ref=ref, **a: ref(**a)),
+                        stricter=stricter(kw, BACKWARD_STRICTER)))
     for name, kw in MODULES.items():
         def forward(module_kw=kw, name=name, **a):
             return getattr(nn, name)(**module_kw)(a["input"])
@@ -68,18 +78,23 @@ def cases():
             return getattr(torch.nn, name)(**a)(torch.tensor(X))
 
         out.append(Case(f"dlref.numpy.nn.{name}", forward, dict(input=X), reference=reference, id=f"{name}-forward"))
-        out.append(Case(f"dlref.numpy.nn.{name}", backward, dict(grad_output=G), reference=None,
-                        id=f"{name}-backward"))
+        # torch's autograd through torch's module judges the gradient
+        backward_reference = module_backward_reference(lambda name=name, module_kw=kw: getattr(torch.nn, name)(
+            **module_kw), X)
+        out.append(Case(f"dlref.numpy.nn.{name}", backward, dict(grad_output=G), reference=backward_reference,
+                        stricter=BACKWARD_STRICTER, id=f"{name}-backward"))
         out.append(Case(f"dlref.numpy.nn.{name}", construct, dict(kw), reference=construct_reference, hostile=(),
-                        extra=keyword_extras(kw), id=f"{name}-constructor"))
+                        extra=keyword_extras(kw), stricter=stricter(kw), id=f"{name}-constructor"))
         out.append(Case(f"dlref.torch.nn.{name}", forward_torch, dict(input=torch.tensor(X)), reference=reference,
                         id=f"torch-{name}-forward"))
         out.append(Case(f"dlref.torch.nn.{name}", construct_torch, dict(kw), reference=construct_reference,
-                        hostile=(), extra=keyword_extras(kw), id=f"torch-{name}-constructor"))
+                        hostile=(), extra=keyword_extras(kw), stricter=stricter(kw), id=f"torch-{name}-constructor"))
     return out
 
 
 CASES = cases()
+# torch's reference warns when it is asked for its deprecated dim=None
+pytestmark = pytest.mark.filterwarnings("ignore:Implicit dimension choice:UserWarning")
 CALLS = expand(CASES)
 
 

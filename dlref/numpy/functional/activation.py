@@ -25,7 +25,8 @@ import numbers
 
 import numpy as np
 
-from dlref._checks import check_choice, check_dim, check_floating, check_real, check_same_shape
+from dlref._checks import check_choice, check_dim, check_floating, check_real
+from dlref._norm_args import check_grad_output
 from dlref.numpy.special import erfc
 
 __all__ = [
@@ -40,8 +41,9 @@ __all__ = [
 
 
 def _check_grad(grad_output, input) -> None:
-    check_floating("grad_output", grad_output)
-    check_same_shape("grad_output", grad_output, "input", input)
+    """A backward pass's arguments: a floating ``input``, and ``grad_output`` of its shape and dtype."""
+    check_floating("input", input)
+    check_grad_output(grad_output, input)
 
 
 # -- sigmoid and tanh -------------------------------------------------------------------------
@@ -90,9 +92,11 @@ def sigmoid_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
     """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     z = np.exp(-np.abs(input))
     # sigma'(x) = sigma(x) sigma(-x) = z / (1 + z)^2
     return grad_output * (z / ((1.0 + z) * (1.0 + z)))
@@ -131,9 +135,11 @@ def tanh_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
     """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     z = np.exp(-2.0 * np.abs(input))
     # tanh'(x) = 1 - tanh(x)^2 = 4z / (1 + z)^2
     return grad_output * (4.0 * z / ((1.0 + z) * (1.0 + z)))
@@ -169,9 +175,12 @@ def relu(input: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
-    r"""Gradient of `relu`: $g \cdot [x > 0]$ (0 at $x = 0$, as torch chooses)."""
+    r"""Gradient of `relu`: $g \cdot [x > 0]$ (0 at $x = 0$, as torch chooses).
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
+    """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     # ReLU'(x) = 1 if x > 0 else 0
     return np.where(input > 0, grad_output, 0)
 
@@ -209,9 +218,12 @@ def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
 
 
 def leaky_relu_backward(grad_output: np.ndarray, input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    r"""Gradient of `leaky_relu`: $g$ where $x > 0$, $a g$ elsewhere (including 0, as torch)."""
+    r"""Gradient of `leaky_relu`: $g$ where $x > 0$, $a g$ elsewhere (including 0, as torch).
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
+    """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     check_real("negative_slope", negative_slope)
     a = np.asarray(input).dtype.type(negative_slope)
     # f'(x) = 1 if x > 0 else a
@@ -251,14 +263,17 @@ def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
 
 
 def elu_backward(grad_output: np.ndarray, input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    r"""Gradient of `elu`: $g$ where $x > 0$, $g\,\alpha e^x$ elsewhere ($\alpha$ at 0, as torch)."""
+    r"""Gradient of `elu`: $g$ where $x > 0$, $g\,\alpha e^x$ elsewhere ($\alpha$ at 0, as torch).
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
+    """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     check_real("alpha", alpha)
     x = np.asarray(input)
     alpha = x.dtype.type(alpha)
-    # f'(x) = 1 if x > 0 else alpha e^x
-    return np.where(x > 0, grad_output, grad_output * alpha * np.exp(np.minimum(x, 0)))
+    # f'(x) = alpha e^x if x <= 0 else 1  (torch's branch: a NaN input passes g through, as in torch)
+    return np.where(x <= 0, grad_output * alpha * np.exp(np.minimum(x, 0)), grad_output)
 
 
 # -- smooth gates: SiLU and GELU --------------------------------------------------------------
@@ -288,20 +303,25 @@ def silu(input: np.ndarray) -> np.ndarray:
         "Searching for activation functions", https://arxiv.org/abs/1710.05941
     """
     check_floating("input", input)
-    # f(x) = x sigma(x)
-    return input * sigmoid(input)
+    # f(x) = x sigma(x);  x = -inf (and x = inf in a derivative) gives inf * 0 = NaN, as in torch: silently
+    with np.errstate(invalid="ignore"):
+        return input * sigmoid(input)
 
 
 def silu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
-    r"""Gradient of `silu`: $g\,(\sigma(x) + x\,\sigma(x)\,\sigma(-x))$."""
+    r"""Gradient of `silu`: $g\,(\sigma(x) + x\,\sigma(x)\,\sigma(-x))$.
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
+    """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     s = sigmoid(input)
     # sigma'(x) = sigma(x) sigma(-x), computed without 1 - sigma
     z = np.exp(-np.abs(input))
     ds = z / ((1.0 + z) * (1.0 + z))
     # f'(x) = sigma(x) + x sigma'(x)
-    return grad_output * (s + input * ds)
+    with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+        return grad_output * (s + input * ds)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -343,11 +363,13 @@ def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
         # u = sqrt(2/pi) (x + kappa x^3)
         u = _SQRT_2_OVER_PI * (x + _KAPPA * x * x * x)
         # f(x) = x/2 (1 + tanh(u))
-        return 0.5 * x * (1.0 + np.tanh(u))
+        with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+            return 0.5 * x * (1.0 + np.tanh(u))
     # Phi(x) = erfc(-x / sqrt 2) / 2
     Phi = 0.5 * erfc(-x * _INV_SQRT_2)
     # f(x) = x Phi(x)
-    return x * Phi
+    with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+        return x * Phi
 
 
 def gelu_backward(grad_output: np.ndarray, input: np.ndarray, approximate: str = "none") -> np.ndarray:
@@ -357,9 +379,11 @@ def gelu_backward(grad_output: np.ndarray, input: np.ndarray, approximate: str =
     $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
     Tanh form: with $u = \sqrt{2/\pi}(x + 0.044715x^3)$ and $t = \tanh u$,
     $f'(x) = \tfrac12(1 + t) + \tfrac12 x (1 - t^2) \sqrt{2/\pi}(1 + 3 \cdot 0.044715 x^2)$.
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
     """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     check_choice("approximate", approximate, ("none", "tanh"))
     x = np.asarray(input)
     if approximate == "tanh":
@@ -371,12 +395,14 @@ def gelu_backward(grad_output: np.ndarray, input: np.ndarray, approximate: str =
         w = np.exp(-2.0 * np.abs(u))
         dt = 4.0 * w / ((1.0 + w) * (1.0 + w))
         # f'(x) = (1 + t)/2 + x/2 (1 - t^2) du/dx
-        return grad_output * (0.5 * (1.0 + t) + 0.5 * x * dt * du)
+        with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+            return grad_output * (0.5 * (1.0 + t) + 0.5 * x * dt * du)
     Phi = 0.5 * erfc(-x * _INV_SQRT_2)
     # phi(x) = e^{-x^2/2} / sqrt(2 pi)
     phi = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
     # f'(x) = Phi(x) + x phi(x)
-    return grad_output * (Phi + x * phi)
+    with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+        return grad_output * (Phi + x * phi)
 
 
 # -- softmax and log-softmax ------------------------------------------------------------------
@@ -394,7 +420,7 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     factor $e^{-m}$ cancels), but every exponent is $\le 0$, so nothing
     overflows and the largest term is exactly 1 (the sum cannot underflow to 0). Entries of
     ``-inf`` (masking) get probability 0. A slice that is all ``-inf``, or holds ``+inf``, has
-    no defined softmax: the result is NaN there, as in torch (NumPy also warns).
+    no defined softmax: the result is NaN there, as in torch (without a NumPy warning).
 
     Args:
         input: floating-point array (logits).
@@ -408,8 +434,9 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
 
     PyTorch equivalent: ``torch.nn.functional.softmax(input, dim)``.
 
-    Differences from PyTorch: ``dim`` defaults to ``-1`` (torch's ``dim=None`` picks a
-    dimension implicitly, which is deprecated); a ``dim`` out of range raises ``ValueError``
+    Differences from PyTorch: ``dim`` defaults to ``-1``, and ``dim=None`` is a ``TypeError``
+    (torch's ``dim=None`` picks a dimension implicitly, which is deprecated: dlref does not
+    guess which dimension holds the classes); a ``dim`` out of range raises ``ValueError``
     (torch: ``IndexError``); no ``dtype`` argument.
 
     References:
@@ -425,8 +452,9 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     x1 = _at_least_1d(x)
     # m = max_j x_j
     m = np.max(x1, axis=axis, keepdims=True)
-    # e_i = exp(x_i - m) <= 1
-    e = np.exp(x1 - m)
+    # e_i = exp(x_i - m) <= 1;  a slice holding +inf or only -inf gives inf - inf = NaN, as in torch
+    with np.errstate(invalid="ignore"):
+        e = np.exp(x1 - m)
     # softmax_i = e_i / sum_j e_j
     return (e / np.sum(e, axis=axis, keepdims=True)).reshape(x.shape)
 
@@ -437,17 +465,21 @@ def softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) 
     The Jacobian is $\partial s_i/\partial x_j = s_i(\delta_{ij} - s_j)$, so the
     vector-Jacobian product needs no $n \times n$ matrix:
     $(\partial L/\partial x)_j = s_j (g_j - \sum_i g_i s_i)$.
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
     """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     x = np.asarray(input)
     axis = check_dim(dim, x.ndim)
     s = _at_least_1d(softmax(x, dim))
     g = _at_least_1d(np.asarray(grad_output))
-    # <g, s> along dim
-    gs = np.sum(g * s, axis=axis, keepdims=True)
-    # dL/dx_j = s_j (g_j - <g, s>)
-    return (s * (g - gs)).reshape(x.shape)
+    # an inf in g (or a NaN slice of s) gives inf * 0 or inf - inf = NaN, as in torch: silently
+    with np.errstate(invalid="ignore"):
+        # <g, s> along dim
+        gs = np.sum(g * s, axis=axis, keepdims=True)
+        # dL/dx_j = s_j (g_j - <g, s>)
+        return (s * (g - gs)).reshape(x.shape)
 
 
 def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
@@ -479,21 +511,26 @@ def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
         return x.copy()
     x1 = _at_least_1d(x)
     m = np.max(x1, axis=axis, keepdims=True)
-    shifted = x1 - m
-    # log sum_j e^{x_j} = m + log sum_j e^{x_j - m};  log_softmax_i = (x_i - m) - log sum_j e^{x_j - m}
-    return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).reshape(x.shape)
+    # a slice holding +inf or only -inf gives inf - inf = NaN, as in torch: silently
+    with np.errstate(invalid="ignore"):
+        shifted = x1 - m
+        # log sum_j e^{x_j} = m + log sum_j e^{x_j - m};  log_softmax_i = (x_i - m) - log sum_j e^{x_j - m}
+        return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).reshape(x.shape)
 
 
 def log_softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) -> np.ndarray:
     r"""Gradient of `log_softmax`: $\partial L/\partial x = g - \mathrm{softmax}(x) \sum_i g_i$.
 
     From $\partial y_i/\partial x_j = \delta_{ij} - s_j$.
+
+    Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
+    ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
     """
     _check_grad(grad_output, input)
-    check_floating("input", input)
     x = np.asarray(input)
     axis = check_dim(dim, x.ndim)
     s = _at_least_1d(softmax(x, dim))
     g = _at_least_1d(np.asarray(grad_output))
-    # dL/dx_j = g_j - s_j sum_i g_i
-    return (g - s * np.sum(g, axis=axis, keepdims=True)).reshape(x.shape)
+    # dL/dx_j = g_j - s_j sum_i g_i;  an inf in g gives inf - inf or inf * 0 = NaN, as in torch: silently
+    with np.errstate(invalid="ignore"):
+        return (g - s * np.sum(g, axis=axis, keepdims=True)).reshape(x.shape)

@@ -27,6 +27,11 @@ def linear(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     PyTorch equivalent: ``torch.nn.functional.linear`` (same weight layout: one row per
     output unit). Textbooks often write $W x$ with ``W`` of shape
     ``(out, in)`` acting on a column vector: the same weights, read row-wise here.
+
+    Differences from PyTorch: ``weight`` must be 2-D and ``bias`` 1-D ``(out_features,)``;
+    torch also accepts a 1-D ``weight`` (one output unit, dimension dropped) and a 0-D or
+    ``(1, out_features)`` ``bias`` (broadcast). Errors are ``ValueError``/``TypeError``
+    naming the argument (torch: ``RuntimeError``).
     """
     check_linear(input, weight, bias)
     # y = x W^T + b                                   (*, out_features)
@@ -53,6 +58,10 @@ def linear_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarr
     Returns:
         ``(grad_input, grad_weight, grad_bias)`` with the shapes of ``input``, ``weight``
         and ``bias``; ``grad_bias`` is ``None`` when ``bias`` is ``None``.
+
+    Differences from PyTorch: as for `linear`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     check_linear(input, weight, bias)
     check_floating("grad_output", grad_output)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from dlref._checks import check_floating, shape_of
+from dlref._checks import check_floating
 from dlref._geometry import ConvGeometry, batched, conv2d_geometry
+from dlref._norm_args import check_grad_output
 
 
 def pad2d(x: np.ndarray, padding: tuple[int, int, int, int]) -> np.ndarray:
@@ -108,8 +109,9 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     PyTorch equivalent: ``torch.nn.functional.conv2d``, same arguments and layouts.
 
     Differences from PyTorch: every error is a ``ValueError``/``TypeError`` naming the
-    argument (torch raises ``RuntimeError`` for most); dtypes are not checked against each
-    other (NumPy promotes).
+    argument (torch raises ``RuntimeError`` for most); ``stride``, ``padding`` and
+    ``dilation`` take an int or a pair (torch's kernel also expands a one-element sequence).
+    As in torch, ``input``, ``weight`` and ``bias`` must share one dtype.
 
     References:
         Dumoulin and Visin, 2016, "A guide to convolution arithmetic for deep learning",
@@ -125,7 +127,8 @@ def conv2d(input: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None
     X = im2col(pad2d(x, geo.padding), geo)                 # (N, G, C_in/G * kH * kW, H_out * W_out)
     W_mat = weight.reshape(G, geo.C_out // G, X.shape[2])  # (G, C_out/G, C_in/G * kH * kW)
     # y[n, g, o, l] = sum_k W[g, o, k] X[n, g, k, l]: one matrix product per sample and group
-    y = np.matmul(W_mat, X)                                # (N, G, C_out/G, H_out * W_out)
+    with np.errstate(invalid="ignore"):                    # inf - inf = NaN, as in torch: silently
+        y = np.matmul(W_mat, X)                            # (N, G, C_out/G, H_out * W_out)
     y = y.reshape(geo.N, geo.C_out, geo.H_out, geo.W_out)  # (N, C_out, H_out, W_out)
     if bias is not None:
         y += bias[:, None, None]                           # one bias per output channel
@@ -161,25 +164,29 @@ def conv2d_backward(grad_output: np.ndarray, input: np.ndarray, weight: np.ndarr
     Returns:
         ``(grad_input, grad_weight, grad_bias)`` with the shapes of ``input``, ``weight``
         and ``bias``; ``grad_bias`` is ``None`` when ``bias`` is ``None``.
+
+    Differences from PyTorch: as for `conv2d`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     check_floating("input", input)
-    check_floating("grad_output", grad_output)
     x, unbatched = batched("input", input)
     geo = conv2d_geometry(x, weight, bias, stride, padding, dilation, groups)
     expected = (geo.C_out, geo.H_out, geo.W_out) if unbatched else (geo.N, geo.C_out, geo.H_out, geo.W_out)
-    if shape_of(grad_output) != expected:
-        raise ValueError(f"grad_output must have the shape of conv2d's output {expected}, got {shape_of(grad_output)}")
+    check_grad_output(grad_output, input, expected, "conv2d's output")
     G, L = geo.groups, geo.H_out * geo.W_out
     X = im2col(pad2d(x, geo.padding), geo)                                  # (N, G, K, L), K = C_in/G * kH * kW
     W_mat = weight.reshape(G, geo.C_out // G, X.shape[2])                   # (G, C_out/G, K)
     grad_y = grad_output.reshape(geo.N, G, geo.C_out // G, L)               # (N, G, C_out/G, L)
-    # dL/dW_g = sum_n G_ng X_ng^T                                             (G, C_out/G, K)
-    grad_weight = np.matmul(grad_y, X.transpose(0, 1, 3, 2)).sum(axis=0)
+    # an inf in G (or in the input) gives inf - inf = NaN below, as in torch: silently
+    with np.errstate(invalid="ignore"):
+        # dL/dW_g = sum_n G_ng X_ng^T                                         (G, C_out/G, K)
+        grad_weight = np.matmul(grad_y, X.transpose(0, 1, 3, 2)).sum(axis=0)
+        # dL/dX_ng = W_g^T G_ng                                               (N, G, K, L)
+        grad_X = np.matmul(W_mat.transpose(0, 2, 1), grad_y)
+        grad_padded = col2im(grad_X, geo)                                   # (N, C_in, H_p, W_p)
     grad_weight = grad_weight.reshape(weight.shape)                         # (C_out, C_in/G, kH, kW)
-    # dL/dX_ng = W_g^T G_ng                                                   (N, G, K, L)
-    grad_X = np.matmul(W_mat.transpose(0, 2, 1), grad_y)
     top, bottom, left, right = geo.padding
-    grad_padded = col2im(grad_X, geo)                                       # (N, C_in, H_p, W_p)
     grad_x = grad_padded[:, :, top:top + geo.H, left:left + geo.W]          # (N, C_in, H, W): padding cut off
     # dL/db_o = sum over n, i, j of G_n,o,i,j                                 (C_out,)
     grad_bias = grad_output.sum(axis=(-2, -1)).reshape(-1, geo.C_out).sum(axis=0) if bias is not None else None

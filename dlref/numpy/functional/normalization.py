@@ -122,8 +122,10 @@ def batch_norm(input: np.ndarray, running_mean: np.ndarray | None, running_var: 
     PyTorch equivalent: ``torch.nn.functional.batch_norm`` (same arguments and defaults).
 
     Differences from PyTorch: wrong shapes raise ``ValueError`` (torch: ``RuntimeError``);
-    ``eps`` must be positive in evaluation mode too; a training batch with at most one value
-    per channel is refused (torch computes on an empty one); float16 is computed in float32.
+    ``eps`` must be a finite number > 0 (in evaluation mode too) and ``momentum`` in
+    $[0, 1]$ (torch takes any number); ``weight`` and ``bias`` must be ``(C,)`` (torch takes
+    any shape with $C$ elements); a training batch with at most one value per channel is
+    refused (torch computes on an empty one); float16 is computed in float32.
 
     References:
         S. Ioffe, C. Szegedy (2015), "Batch normalization: accelerating deep network
@@ -133,26 +135,28 @@ def batch_norm(input: np.ndarray, running_mean: np.ndarray | None, running_var: 
     if training and running_mean is not None:
         _check_updatable(running_mean, running_var)
     x = _working_precision(input)
-    axes = (0,) + tuple(range(2, x.ndim))                     # every axis but the channel
-    if training:
-        # mu = mean of x over the batch and spatial positions          (1, C, 1, ...)
-        mu = x.mean(axis=axes, keepdims=True)
-        # sigma^2 = mean of (x - mu)^2   (biased: divide by n)         (1, C, 1, ...)
-        var = np.square(x - mu).mean(axis=axes, keepdims=True)
-        if running_mean is not None:
-            n = x.size // x.shape[1]                          # values per channel
-            # running_mean <- (1 - m) running_mean + m mu
-            running_mean *= 1 - momentum
-            running_mean += momentum * mu.reshape(-1)
-            # running_var <- (1 - m) running_var + m n/(n-1) sigma^2   (unbiased)
-            running_var *= 1 - momentum
-            running_var += momentum * (n / (n - 1)) * var.reshape(-1)
-    else:
-        mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)   # (1, C, 1, ...)
-    # x_hat = (x - mu) / sqrt(sigma^2 + eps)
-    x_hat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
-    # y = gamma x_hat + beta
-    return _affine(x_hat, weight, bias).astype(input.dtype, copy=False)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        axes = (0,) + tuple(range(2, x.ndim))                     # every axis but the channel
+        if training:
+            # mu = mean of x over the batch and spatial positions          (1, C, 1, ...)
+            mu = x.mean(axis=axes, keepdims=True)
+            # sigma^2 = mean of (x - mu)^2   (biased: divide by n)         (1, C, 1, ...)
+            var = np.square(x - mu).mean(axis=axes, keepdims=True)
+            if running_mean is not None:
+                n = x.size // x.shape[1]                          # values per channel
+                # running_mean <- (1 - m) running_mean + m mu
+                running_mean *= 1 - momentum
+                running_mean += momentum * mu.reshape(-1)
+                # running_var <- (1 - m) running_var + m n/(n-1) sigma^2   (unbiased)
+                running_var *= 1 - momentum
+                running_var += momentum * (n / (n - 1)) * var.reshape(-1)
+        else:
+            mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)   # (1, C, 1, ...)
+        # x_hat = (x - mu) / sqrt(sigma^2 + eps)
+        x_hat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
+        # y = gamma x_hat + beta
+        return _affine(x_hat, weight, bias).astype(input.dtype, copy=False)
 
 
 def batch_norm_backward(grad_output: np.ndarray, input: np.ndarray, running_mean: np.ndarray | None,
@@ -199,32 +203,40 @@ def batch_norm_backward(grad_output: np.ndarray, input: np.ndarray, running_mean
         The running statistics get no gradient (torch's are buffers, not parameters).
 
     PyTorch equivalent: autograd through ``torch.nn.functional.batch_norm``.
+
+    Differences from PyTorch: as for `batch_norm`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     check_batch_norm_args(input, running_mean, running_var, weight, bias, training, momentum, eps)
     check_grad_output(grad_output, input)
     x = _working_precision(input)
     g = grad_output.astype(x.dtype, copy=False)
-    axes = (0,) + tuple(range(2, x.ndim))                     # every axis but the channel
-    if training:
-        mu = x.mean(axis=axes, keepdims=True)                 # (1, C, 1, ...)
-        var = np.square(x - mu).mean(axis=axes, keepdims=True)
-    else:
-        mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)
-    inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))         # (1, C, 1, ...)
-    x_hat = (x - mu) * inv_std
-    # dL/dbeta = sum g,  dL/dgamma = sum g x_hat             (C,)
-    grad_bias = g.sum(axis=axes) if bias is not None else None
-    grad_weight = (g * x_hat).sum(axis=axes) if weight is not None else None
-    # g_hat = dL/dx_hat = gamma g
-    g_hat = g if weight is None else g * _per_channel(weight, x)
-    if training:
-        # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps)
-        grad_input = inv_std * (g_hat - g_hat.mean(axis=axes, keepdims=True)
-                                - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
-    else:
-        # mu and sigma^2 are constants: dL/dx = g_hat / sqrt(sigma^2 + eps)
-        grad_input = g_hat * inv_std
-    return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        axes = (0,) + tuple(range(2, x.ndim))                     # every axis but the channel
+        if training:
+            mu = x.mean(axis=axes, keepdims=True)                 # (1, C, 1, ...)
+            var = np.square(x - mu).mean(axis=axes, keepdims=True)
+        else:
+            mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))         # (1, C, 1, ...)
+        x_hat = (x - mu) * inv_std
+        # dL/dbeta = sum g,  dL/dgamma = sum g x_hat             (C,)
+        grad_bias = g.sum(axis=axes) if bias is not None else None
+        grad_weight = (g * x_hat).sum(axis=axes) if weight is not None else None
+        # gamma / sqrt(sigma^2 + eps), per channel                  (1, C, 1, ...)
+        scale = inv_std if weight is None else inv_std * _per_channel(weight, x)
+        if training:
+            # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps) with g_hat = gamma g;
+            # gamma is constant over a channel's n values, so it factors out of the bracket (torch's
+            # order: an inf gamma gives inf there, not inf - inf)
+            grad_input = scale * (g - g.mean(axis=axes, keepdims=True)
+                                  - x_hat * (g * x_hat).mean(axis=axes, keepdims=True))
+        else:
+            # mu and sigma^2 are constants: dL/dx = g_hat / sqrt(sigma^2 + eps) = gamma g / sqrt(sigma^2 + eps)
+            grad_input = scale * g
+        return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
 
 
 # -- layer norm -------------------------------------------------------------------------------
@@ -257,7 +269,8 @@ def layer_norm(input: np.ndarray, normalized_shape, weight: np.ndarray | None = 
     PyTorch equivalent: ``torch.nn.functional.layer_norm``.
 
     Differences from PyTorch: a mismatch raises ``ValueError`` (torch: ``RuntimeError``);
-    ``eps`` must be positive; float16 is computed in float32.
+    ``eps`` must be a finite number > 0; float16 is computed in float32. As in torch,
+    ``normalized_shape`` is a sequence (the `LayerNorm` layer also takes an int).
 
     References:
         J. L. Ba, J. R. Kiros, G. E. Hinton (2016), "Layer normalization",
@@ -265,17 +278,19 @@ def layer_norm(input: np.ndarray, normalized_shape, weight: np.ndarray | None = 
     """
     shape = check_layer_norm_args(input, normalized_shape, weight, bias, eps)
     x = _working_precision(input)
-    axes = tuple(range(x.ndim - len(shape), x.ndim))          # the normalized dimensions
-    # mu, sigma^2 per example                                  (*, 1, ..., 1)
-    mu = x.mean(axis=axes, keepdims=True)
-    var = np.square(x - mu).mean(axis=axes, keepdims=True)
-    # x_hat = (x - mu) / sqrt(sigma^2 + eps)
-    x_hat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
-    # y = gamma x_hat + beta, gamma and beta of shape normalized_shape (broadcast from the right)
-    y = x_hat if weight is None else x_hat * np.asarray(weight, dtype=x.dtype)
-    if bias is not None:
-        y = y + np.asarray(bias, dtype=x.dtype)
-    return y.astype(input.dtype, copy=False)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        axes = tuple(range(x.ndim - len(shape), x.ndim))          # the normalized dimensions
+        # mu, sigma^2 per example                                  (*, 1, ..., 1)
+        mu = x.mean(axis=axes, keepdims=True)
+        var = np.square(x - mu).mean(axis=axes, keepdims=True)
+        # x_hat = (x - mu) / sqrt(sigma^2 + eps)
+        x_hat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
+        # y = gamma x_hat + beta, gamma and beta of shape normalized_shape (broadcast from the right)
+        y = x_hat if weight is None else x_hat * np.asarray(weight, dtype=x.dtype)
+        if bias is not None:
+            y = y + np.asarray(bias, dtype=x.dtype)
+        return y.astype(input.dtype, copy=False)
 
 
 def layer_norm_backward(grad_output: np.ndarray, input: np.ndarray, normalized_shape,
@@ -307,26 +322,32 @@ def layer_norm_backward(grad_output: np.ndarray, input: np.ndarray, normalized_s
         ``bias``; ``None`` for an absent ``weight`` or ``bias``.
 
     PyTorch equivalent: autograd through ``torch.nn.functional.layer_norm``.
+
+    Differences from PyTorch: as for `layer_norm`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     shape = check_layer_norm_args(input, normalized_shape, weight, bias, eps)
     check_grad_output(grad_output, input)
     x = _working_precision(input)
     g = grad_output.astype(x.dtype, copy=False)
-    axes = tuple(range(x.ndim - len(shape), x.ndim))          # normalized dimensions
-    batch_axes = tuple(range(x.ndim - len(shape)))            # the leading dimensions
-    mu = x.mean(axis=axes, keepdims=True)                     # (*, 1, ..., 1)
-    var = np.square(x - mu).mean(axis=axes, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))          # (*, 1, ..., 1)
-    x_hat = (x - mu) * inv_std
-    # dL/dbeta = sum over the batch of g, dL/dgamma = sum of g x_hat      normalized_shape
-    grad_bias = g.sum(axis=batch_axes) if bias is not None else None
-    grad_weight = (g * x_hat).sum(axis=batch_axes) if weight is not None else None
-    # g_hat = gamma g
-    g_hat = g if weight is None else g * np.asarray(weight, dtype=x.dtype)
-    # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps)
-    grad_input = inv_std * (g_hat - g_hat.mean(axis=axes, keepdims=True)
-                            - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
-    return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        axes = tuple(range(x.ndim - len(shape), x.ndim))          # normalized dimensions
+        batch_axes = tuple(range(x.ndim - len(shape)))            # the leading dimensions
+        mu = x.mean(axis=axes, keepdims=True)                     # (*, 1, ..., 1)
+        var = np.square(x - mu).mean(axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))          # (*, 1, ..., 1)
+        x_hat = (x - mu) * inv_std
+        # dL/dbeta = sum over the batch of g, dL/dgamma = sum of g x_hat      normalized_shape
+        grad_bias = g.sum(axis=batch_axes) if bias is not None else None
+        grad_weight = (g * x_hat).sum(axis=batch_axes) if weight is not None else None
+        # g_hat = gamma g
+        g_hat = g if weight is None else g * np.asarray(weight, dtype=x.dtype)
+        # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps)
+        grad_input = inv_std * (g_hat - g_hat.mean(axis=axes, keepdims=True)
+                                - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
+        return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
 
 
 # -- group norm -------------------------------------------------------------------------------
@@ -362,7 +383,8 @@ def group_norm(input: np.ndarray, num_groups: int, weight: np.ndarray | None = N
     PyTorch equivalent: ``torch.nn.functional.group_norm`` (same arguments and defaults).
 
     Differences from PyTorch: errors are ``ValueError``/``TypeError`` naming the argument
-    (torch: ``RuntimeError``); an empty input is refused; float16 is computed in float32.
+    (torch: ``RuntimeError``); ``eps`` must be a finite number > 0; an empty input is
+    refused; float16 is computed in float32.
     Like torch, an input with $N \cdot C/G \cdot S = 1$ is refused.
 
     References:
@@ -370,16 +392,18 @@ def group_norm(input: np.ndarray, num_groups: int, weight: np.ndarray | None = N
     """
     check_group_norm_args(input, num_groups, weight, bias, eps)
     x = _working_precision(input)
-    N, C, G = x.shape[0], x.shape[1], num_groups
-    M = x.size // (N * G)                                     # values per group: C/G * S
-    xg = x.reshape(N, G, M)                                   # (N, G, C/G * S)
-    # mu, sigma^2 per example and group (biased)                (N, G, 1)
-    mu = xg.mean(axis=2, keepdims=True)
-    var = np.square(xg - mu).mean(axis=2, keepdims=True)
-    # x_hat = (x - mu) / sqrt(sigma^2 + eps)
-    x_hat = ((xg - mu) / np.sqrt(var + x.dtype.type(eps))).reshape(x.shape)   # (N, C, *)
-    # y = gamma_c x_hat + beta_c
-    return _affine(x_hat, weight, bias).astype(input.dtype, copy=False)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        N, C, G = x.shape[0], x.shape[1], num_groups
+        M = x.size // (N * G)                                     # values per group: C/G * S
+        xg = x.reshape(N, G, M)                                   # (N, G, C/G * S)
+        # mu, sigma^2 per example and group (biased)                (N, G, 1)
+        mu = xg.mean(axis=2, keepdims=True)
+        var = np.square(xg - mu).mean(axis=2, keepdims=True)
+        # x_hat = (x - mu) / sqrt(sigma^2 + eps)
+        x_hat = ((xg - mu) / np.sqrt(var + x.dtype.type(eps))).reshape(x.shape)   # (N, C, *)
+        # y = gamma_c x_hat + beta_c
+        return _affine(x_hat, weight, bias).astype(input.dtype, copy=False)
 
 
 def group_norm_backward(grad_output: np.ndarray, input: np.ndarray, num_groups: int,
@@ -413,32 +437,38 @@ def group_norm_backward(grad_output: np.ndarray, input: np.ndarray, num_groups: 
         ``bias``; ``None`` for an absent ``weight`` or ``bias``.
 
     PyTorch equivalent: autograd through ``torch.nn.functional.group_norm``.
+
+    Differences from PyTorch: as for `group_norm`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     check_group_norm_args(input, num_groups, weight, bias, eps)
     check_grad_output(grad_output, input)
     x = _working_precision(input)
     g = grad_output.astype(x.dtype, copy=False)
-    N, C, G = x.shape[0], x.shape[1], num_groups
-    M = x.size // (N * G)                                     # values per group
-    channel_axes = (0,) + tuple(range(2, x.ndim))             # sum over examples and positions
-    # forward again: the statistics of each group
-    xg = x.reshape(N, G, M)                                   # (N, G, C/G * S)
-    mu = xg.mean(axis=2, keepdims=True)                       # (N, G, 1)
-    var = np.square(xg - mu).mean(axis=2, keepdims=True)      # (N, G, 1)
-    inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))         # (N, G, 1)
-    x_hat = ((xg - mu) * inv_std).reshape(x.shape)            # (N, C, *)
-    # dL/dbeta_c = sum over n and s of g;  dL/dgamma_c = sum of g x_hat       (C,)
-    grad_bias = g.sum(axis=channel_axes) if bias is not None else None
-    grad_weight = (g * x_hat).sum(axis=channel_axes) if weight is not None else None
-    # g_hat = dL/dx_hat = gamma_c g, regrouped like x              (N, G, C/G * S)
-    g_hat = (g if weight is None else g * _per_channel(weight, x)).reshape(N, G, M)
-    x_hat_g = x_hat.reshape(N, G, M)                          # (N, G, C/G * S)
-    # the two means over each group: <g_hat> and <g_hat x_hat>            (N, G, 1)
-    mean_g_hat = g_hat.mean(axis=2, keepdims=True)
-    mean_g_hat_x_hat = (g_hat * x_hat_g).mean(axis=2, keepdims=True)
-    # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps)
-    grad_input = (inv_std * (g_hat - mean_g_hat - x_hat_g * mean_g_hat_x_hat)).reshape(x.shape)   # (N, C, *)
-    return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        N, C, G = x.shape[0], x.shape[1], num_groups
+        M = x.size // (N * G)                                     # values per group
+        channel_axes = (0,) + tuple(range(2, x.ndim))             # sum over examples and positions
+        # forward again: the statistics of each group
+        xg = x.reshape(N, G, M)                                   # (N, G, C/G * S)
+        mu = xg.mean(axis=2, keepdims=True)                       # (N, G, 1)
+        var = np.square(xg - mu).mean(axis=2, keepdims=True)      # (N, G, 1)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))         # (N, G, 1)
+        x_hat = ((xg - mu) * inv_std).reshape(x.shape)            # (N, C, *)
+        # dL/dbeta_c = sum over n and s of g;  dL/dgamma_c = sum of g x_hat       (C,)
+        grad_bias = g.sum(axis=channel_axes) if bias is not None else None
+        grad_weight = (g * x_hat).sum(axis=channel_axes) if weight is not None else None
+        # g_hat = dL/dx_hat = gamma_c g, regrouped like x              (N, G, C/G * S)
+        g_hat = (g if weight is None else g * _per_channel(weight, x)).reshape(N, G, M)
+        x_hat_g = x_hat.reshape(N, G, M)                          # (N, G, C/G * S)
+        # the two means over each group: <g_hat> and <g_hat x_hat>            (N, G, 1)
+        mean_g_hat = g_hat.mean(axis=2, keepdims=True)
+        mean_g_hat_x_hat = (g_hat * x_hat_g).mean(axis=2, keepdims=True)
+        # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps)
+        grad_input = (inv_std * (g_hat - mean_g_hat - x_hat_g * mean_g_hat_x_hat)).reshape(x.shape)   # (N, C, *)
+        return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
 
 
 # -- instance norm ----------------------------------------------------------------------------
@@ -487,7 +517,9 @@ def instance_norm(input: np.ndarray, running_mean: np.ndarray | None = None,
     PyTorch equivalent: ``torch.nn.functional.instance_norm`` (same arguments and defaults).
 
     Differences from PyTorch: errors are ``ValueError``/``TypeError`` naming the argument;
-    an empty input is refused when its statistics are used; float16 is computed in float32.
+    ``eps`` must be a finite number > 0 and ``momentum`` in $[0, 1]$ (torch takes any
+    number); ``running_mean`` must have the input's dtype like ``running_var``
+    (torch casts a ``running_mean`` of another dtype silently); float16 is computed in float32.
 
     References:
         D. Ulyanov, A. Vedaldi, V. Lempitsky (2016), "Instance normalization: the missing
@@ -497,26 +529,28 @@ def instance_norm(input: np.ndarray, running_mean: np.ndarray | None = None,
     if use_input_stats and running_mean is not None:
         _check_updatable(running_mean, running_var)
     x = _working_precision(input)
-    axes = tuple(range(2, x.ndim))                            # the spatial positions
-    if use_input_stats:
-        # mu, sigma^2 per example and channel (biased)            (N, C, 1, ...)
-        mu = x.mean(axis=axes, keepdims=True)
-        var = np.square(x - mu).mean(axis=axes, keepdims=True)
-        if running_mean is not None:
-            S = x.size // (x.shape[0] * x.shape[1])           # positions per channel
-            N, C = x.shape[:2]
-            # running_mean <- (1 - m) running_mean + m * mean over the batch of mu
-            running_mean *= 1 - momentum
-            running_mean += momentum * mu.reshape(N, C).mean(axis=0)
-            # running_var <- (1 - m) running_var + m * mean over the batch of S/(S-1) sigma^2
-            running_var *= 1 - momentum
-            running_var += momentum * (S / (S - 1)) * var.reshape(N, C).mean(axis=0)
-    else:
-        mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)   # (1, C, 1, ...)
-    # x_hat = (x - mu) / sqrt(sigma^2 + eps)
-    x_hat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
-    # y = gamma_c x_hat + beta_c
-    return _affine(x_hat, weight, bias).astype(input.dtype, copy=False)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        axes = tuple(range(2, x.ndim))                            # the spatial positions
+        if use_input_stats:
+            # mu, sigma^2 per example and channel (biased)            (N, C, 1, ...)
+            mu = x.mean(axis=axes, keepdims=True)
+            var = np.square(x - mu).mean(axis=axes, keepdims=True)
+            if running_mean is not None:
+                S = x.size // (x.shape[0] * x.shape[1])           # positions per channel
+                N, C = x.shape[:2]
+                # running_mean <- (1 - m) running_mean + m * mean over the batch of mu
+                running_mean *= 1 - momentum
+                running_mean += momentum * mu.reshape(N, C).mean(axis=0)
+                # running_var <- (1 - m) running_var + m * mean over the batch of S/(S-1) sigma^2
+                running_var *= 1 - momentum
+                running_var += momentum * (S / (S - 1)) * var.reshape(N, C).mean(axis=0)
+        else:
+            mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)   # (1, C, 1, ...)
+        # x_hat = (x - mu) / sqrt(sigma^2 + eps)
+        x_hat = (x - mu) / np.sqrt(var + x.dtype.type(eps))
+        # y = gamma_c x_hat + beta_c
+        return _affine(x_hat, weight, bias).astype(input.dtype, copy=False)
 
 
 def instance_norm_backward(grad_output: np.ndarray, input: np.ndarray, running_mean: np.ndarray | None = None,
@@ -556,30 +590,38 @@ def instance_norm_backward(grad_output: np.ndarray, input: np.ndarray, running_m
         ``bias``; ``None`` for an absent ``weight`` or ``bias``.
 
     PyTorch equivalent: autograd through ``torch.nn.functional.instance_norm``.
+
+    Differences from PyTorch: as for `instance_norm`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     check_instance_norm_args(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
     check_grad_output(grad_output, input)
     x = _working_precision(input)
     g = grad_output.astype(x.dtype, copy=False)
-    axes = tuple(range(2, x.ndim))                            # the spatial positions
-    channel_axes = (0,) + axes                                # sum over examples and positions
-    if use_input_stats:
-        mu = x.mean(axis=axes, keepdims=True)                 # (N, C, 1, ...)
-        var = np.square(x - mu).mean(axis=axes, keepdims=True)
-    else:
-        mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)   # (1, C, 1, ...)
-    inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
-    x_hat = (x - mu) * inv_std
-    # dL/dbeta_c = sum g,  dL/dgamma_c = sum g x_hat               (C,)
-    grad_bias = g.sum(axis=channel_axes) if bias is not None else None
-    grad_weight = (g * x_hat).sum(axis=channel_axes) if weight is not None else None
-    # g_hat = gamma_c g
-    g_hat = g if weight is None else g * _per_channel(weight, x)
-    if use_input_stats:
-        # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps), means per instance
-        grad_input = inv_std * (g_hat - g_hat.mean(axis=axes, keepdims=True)
-                                - x_hat * (g_hat * x_hat).mean(axis=axes, keepdims=True))
-    else:
-        # constant statistics: dL/dx = g_hat / sqrt(sigma^2 + eps)
-        grad_input = g_hat * inv_std
-    return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)
+    # an inf gives inf - inf = NaN in its statistics (and a NaN spreads through them), as in torch: silently
+    with np.errstate(invalid="ignore"):
+        axes = tuple(range(2, x.ndim))                            # the spatial positions
+        channel_axes = (0,) + axes                                # sum over examples and positions
+        if use_input_stats:
+            mu = x.mean(axis=axes, keepdims=True)                 # (N, C, 1, ...)
+            var = np.square(x - mu).mean(axis=axes, keepdims=True)
+        else:
+            mu, var = _per_channel(running_mean, x), _per_channel(running_var, x)   # (1, C, 1, ...)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(eps))
+        x_hat = (x - mu) * inv_std
+        # dL/dbeta_c = sum g,  dL/dgamma_c = sum g x_hat               (C,)
+        grad_bias = g.sum(axis=channel_axes) if bias is not None else None
+        grad_weight = (g * x_hat).sum(axis=channel_axes) if weight is not None else None
+        # gamma_c / sqrt(sigma^2 + eps)
+        scale = inv_std if weight is None else inv_std * _per_channel(weight, x)
+        if use_input_stats:
+            # dL/dx = (g_hat - <g_hat> - x_hat <g_hat x_hat>) / sqrt(sigma^2 + eps), means per instance, with
+            # g_hat = gamma_c g; gamma_c is constant over an instance's positions, so it factors out of the
+            # bracket (torch's order: an inf gamma gives inf there, not inf - inf)
+            grad_input = scale * (g - g.mean(axis=axes, keepdims=True)
+                                  - x_hat * (g * x_hat).mean(axis=axes, keepdims=True))
+        else:
+            # constant statistics: dL/dx = g_hat / sqrt(sigma^2 + eps) = gamma_c g / sqrt(sigma^2 + eps)
+            grad_input = scale * g
+        return grad_input.astype(input.dtype, copy=False), _cast(grad_weight, weight), _cast(grad_bias, bias)

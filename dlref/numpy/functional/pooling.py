@@ -24,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from dlref._checks import check_bool, check_floating, shape_of
-from dlref._geometry import (adaptive_matrix, adaptive_output_size, avg_pool2d_geometry, batched, pool_geometry,
+from dlref._checks import check_bool
+from dlref._geometry import (adaptive_output_size, adaptive_windows, avg_pool2d_geometry, batched, pool_geometry,
                              window_positions)
+from dlref._norm_args import check_grad_output
 
 __all__ = [
     "max_pool2d", "max_pool2d_backward", "avg_pool2d", "avg_pool2d_backward",
@@ -34,11 +35,9 @@ __all__ = [
 ]
 
 
-def _check_grad_output(grad_output, expected: tuple[int, ...], name: str) -> None:
-    check_floating("grad_output", grad_output)
-    if shape_of(grad_output) != tuple(expected):
-        raise ValueError(f"grad_output must have the shape of {name}'s output {tuple(expected)}, "
-                         f"got {shape_of(grad_output)}")
+def _check_grad_output(grad_output, input, expected: tuple[int, ...], name: str) -> None:
+    """``grad_output``: floating, in ``input``'s dtype, of the shape ``expected`` of ``name``'s output."""
+    check_grad_output(grad_output, input, expected, f"{name}'s output")
 
 
 def _windows(x, k, s, p, d, out, fill):
@@ -147,7 +146,9 @@ def max_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, dilation=
     Differences from PyTorch: a window made only of padding (possible only with dilation)
     gets index -1 (torch returns an arbitrary index there); with several NaNs in one window
     the index is the first NaN (torch: the last). Errors are ``ValueError``/``TypeError``
-    raised before computing (torch: ``RuntimeError``).
+    raised before computing (torch: ``RuntimeError``); ``kernel_size``, ``stride``,
+    ``padding`` and ``dilation`` take an int or a pair (torch also expands a one-element
+    sequence); ``return_indices`` must be a bool (torch tests it for truth).
     """
     check_bool("return_indices", return_indices)
     output, indices = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
@@ -178,10 +179,15 @@ def max_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
 
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
+
+    Differences from PyTorch: as for `max_pool2d`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     check_bool("return_indices", return_indices)
+    *_, out = pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode)
+    _check_grad_output(grad_output, input, input.shape[:-2] + out, "max_pool2d")
     output, indices = _max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    _check_grad_output(grad_output, output.shape, "max_pool2d")
     return _max_pool2d_scatter(grad_output, indices, input.shape).astype(input.dtype, copy=False)
 
 
@@ -217,7 +223,9 @@ def avg_pool2d(input: np.ndarray, kernel_size, stride=None, padding=0, ceil_mode
         The pooled array, same dtype as ``input``.
 
     PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (same arguments and defaults).
-    Differences from PyTorch: errors are ``ValueError``/``TypeError`` raised before computing.
+    Differences from PyTorch: errors are ``ValueError``/``TypeError`` raised before computing;
+    ``kernel_size``, ``stride`` and ``padding`` take an int or a pair (torch also expands a
+    one-element sequence).
     """
     k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
                                          count_include_pad, divisor_override)
@@ -253,12 +261,16 @@ def avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
 
     Returns:
         $\partial L/\partial x$, the shape and dtype of ``input``.
+
+    Differences from PyTorch: as for `avg_pool2d`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
     k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
                                          count_include_pad, divisor_override)
     x, unbatched = batched("input", input)
     N, C, H, W = x.shape
-    _check_grad_output(grad_output, input.shape[:-2] + out, "avg_pool2d")
+    _check_grad_output(grad_output, input, input.shape[:-2] + out, "avg_pool2d")
     g, _ = batched("grad_output", grad_output)
     share = g / D                                                           # (N, C, Ho, Wo): dL/dy_o / D_o
     # padded gradient, large enough for every window (ceil_mode may hang over the end)
@@ -278,18 +290,50 @@ def avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, kernel_size,
 # -- adaptive average pooling -----------------------------------------------------------------
 
 
+def _adaptive_mean(x: np.ndarray, out: int, axis: int) -> np.ndarray:
+    """Adaptive average along ``axis`` (-2 or -1): output ``o`` is the mean of window ``o``.
+
+    One sum per window (a loop over the ``out`` windows, each a vectorized slice sum), not a
+    product with the averaging matrix, so a NaN or inf stays in the windows that hold it.
+    """
+    start, end = adaptive_windows(x.shape[axis], out)
+    # sum of window o along axis, for every other index: (..., out, W) or (..., out)
+    sums = np.stack([np.take(x, range(a, b), axis=axis).sum(axis=axis) for a, b in zip(start, end)], axis=axis)
+    length = (end - start).astype(x.dtype)
+    return sums / (length[:, None] if axis == -2 else length)
+
+
+def _adaptive_mean_backward(g: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """The adjoint of `_adaptive_mean`: output ``o``'s gradient / its length, added on each position of window ``o``."""
+    start, end = adaptive_windows(size, g.shape[axis])
+    length = (end - start).astype(g.dtype)
+    share = g / (length[:, None] if axis == -2 else length)          # dL/dy_o / length_o
+    shape = list(g.shape)
+    shape[axis] = size
+    grad = np.zeros(shape, dtype=g.dtype)                            # (..., size, W) or (..., size)
+    window = [slice(None)] * g.ndim
+    # where windows overlap, inf + -inf = NaN, as in torch: silently
+    with np.errstate(invalid="ignore"):
+        for o, (a, b) in enumerate(zip(start, end)):
+            window[axis] = slice(a, b)
+            grad[tuple(window)] += np.take(share, [o], axis=axis)     # window o's positions get its share
+    return grad
+
+
 def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
     r"""Average pooling to a fixed output size, whatever the input size.
 
     Output row $o$ of $H_{out}$ averages input rows
     $\lfloor o H / H_{out} \rfloor, \dots, \lceil (o+1) H / H_{out} \rceil - 1$ (windows
     may differ in size by one and may overlap); columns alike. The map is linear and
-    separable, so it is written as two small matrix products:
+    separable:
 
     $$Y_{n,c} = P_H\, X_{n,c}\, P_W^\top$$
 
     where row $o$ of $P_H \in \mathbb{R}^{H_{out} \times H}$ holds $1/\text{length}$
-    on window $o$. ``output_size=1`` is *global average pooling*: one mean per channel.
+    on window $o$. It is computed as one mean per window along $H$, then along $W$ (a
+    product with $P_H$ would multiply a NaN by its zeros and spread it to every output).
+    ``output_size=1`` is *global average pooling*: one mean per channel.
 
     Args:
         input: floating-point array.
@@ -304,13 +348,15 @@ def adaptive_avg_pool2d(input: np.ndarray, output_size) -> np.ndarray:
         The pooled array, same dtype as ``input``.
 
     PyTorch equivalent: ``torch.nn.functional.adaptive_avg_pool2d`` (same window indices).
+
+    Differences from PyTorch: ``output_size`` must be >= 1 and ``input`` 3-D or 4-D with
+    non-empty ``C``, ``H``, ``W`` for every ``output_size`` (torch returns an empty result for
+    ``output_size=0``, and its ``output_size=1`` shortcut, a mean, takes any input of at least
+    two dimensions). Errors are ``ValueError``/``TypeError`` naming the argument.
     """
     Ho, Wo = adaptive_output_size(input, output_size)
-    H, W = input.shape[-2:]
-    P_H = adaptive_matrix(H, Ho).astype(input.dtype)                  # (Ho, H)
-    P_W = adaptive_matrix(W, Wo).astype(input.dtype)                  # (Wo, W)
-    # Y = P_H X P_W^T for every (n, c)
-    return np.einsum("oh,...hw,pw->...op", P_H, input, P_W)     # (..., Ho, Wo)
+    # Y = P_H X P_W^T, as a mean over each window along H, then along W
+    return _adaptive_mean(_adaptive_mean(input, Ho, axis=-2), Wo, axis=-1)    # (..., Ho, Wo)
 
 
 def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, output_size) -> np.ndarray:
@@ -327,12 +373,14 @@ def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input: np.ndarray, out
 
     Returns:
         $\partial L/\partial X$, the shape and dtype of ``input``.
+
+    Differences from PyTorch: as for `adaptive_avg_pool2d`; and ``grad_output`` must have the
+    dtype of ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of
+    another dtype silently.
     """
     Ho, Wo = adaptive_output_size(input, output_size)
     H, W = input.shape[-2:]
-    _check_grad_output(grad_output, input.shape[:-2] + (Ho, Wo), "adaptive_avg_pool2d")
-    P_H = adaptive_matrix(H, Ho).astype(input.dtype)                  # (Ho, H)
-    P_W = adaptive_matrix(W, Wo).astype(input.dtype)                  # (Wo, W)
-    # dL/dX = P_H^T G P_W
-    grad = np.einsum("oh,...op,pw->...hw", P_H, grad_output, P_W)   # (..., H, W)
+    _check_grad_output(grad_output, input, input.shape[:-2] + (Ho, Wo), "adaptive_avg_pool2d")
+    # dL/dX = P_H^T G P_W: the adjoint along W, then along H
+    grad = _adaptive_mean_backward(_adaptive_mean_backward(grad_output, W, axis=-1), H, axis=-2)   # (..., H, W)
     return grad.astype(input.dtype, copy=False)

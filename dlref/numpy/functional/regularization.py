@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlref._checks import check_bool, check_floating, check_same_shape
-from dlref._norm_args import check_dropout_p, check_keep_mask
+from dlref._checks import check_bool, check_floating, check_generator
+from dlref._norm_args import as_shape, check_dropout_p, check_grad_output, check_keep_mask
 
 __all__ = ["dropout", "dropout_backward", "dropout_mask"]
 
@@ -32,7 +32,7 @@ def dropout_mask(shape: tuple[int, ...], p: float = 0.5,
     $$m_i \sim \text{Bernoulli}(1 - p): \quad m_i = [u_i \ge p],\ u_i \sim U[0, 1).$$
 
     Args:
-        shape: the shape of the input the mask is for.
+        shape: the shape of the input the mask is for (an int or a sequence of ints).
         p: probability of dropping an element, in $[0, 1]$.
         generator: ``numpy.random.Generator`` to draw from (a fresh unseeded one when ``None``).
 
@@ -45,8 +45,9 @@ def dropout_mask(shape: tuple[int, ...], p: float = 0.5,
     PyTorch equivalent: none public; ``F.dropout`` draws ``empty_like(input).bernoulli_(1 - p)``
     inside (`dlref.torch.functional.dropout_mask` does the same).
     """
+    shape = as_shape("shape", shape)
     check_dropout_p(p)
-    rng = generator if generator is not None else np.random.default_rng()
+    rng = check_generator("generator", generator)
     # keep_i ~ Bernoulli(1 - p):  P(u >= p) = 1 - p for u ~ U[0, 1)
     return rng.random(shape) >= p
 
@@ -82,7 +83,9 @@ def dropout(input: np.ndarray, p: float = 0.5, training: bool = True, inplace: b
     with torch's mask the results agree to the last bit.
 
     Differences from PyTorch: the ``generator`` and ``mask`` arguments; a ``mask`` given
-    with ``training=True`` is used even when ``p = 0``.
+    with ``training=True`` is used even when ``p = 0``; ``p`` must be a real number, not a
+    bool, and ``inplace`` a bool (torch takes ``True`` as ``p = 1`` and tests ``inplace`` for
+    truth).
 
     References:
         N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. Salakhutdinov (2014),
@@ -93,6 +96,7 @@ def dropout(input: np.ndarray, p: float = 0.5, training: bool = True, inplace: b
     check_dropout_p(p)
     check_bool("training", training)
     check_bool("inplace", inplace)
+    check_generator("generator", generator)
     if mask is not None:
         check_keep_mask(mask, input, np.ndarray)
     if not training:
@@ -140,10 +144,13 @@ def dropout_backward(grad_output: np.ndarray, input: np.ndarray, p: float = 0.5,
         $\partial L/\partial x$, the shape and dtype of ``input``.
 
     PyTorch equivalent: autograd through ``torch.nn.functional.dropout``.
+
+    Differences from PyTorch: as for `dropout`; and ``grad_output`` must have the dtype of
+    ``input`` (else a ``TypeError``), where torch's autograd casts a gradient of another
+    dtype silently.
     """
-    check_floating("grad_output", grad_output)
     check_floating("input", input)
-    check_same_shape("grad_output", grad_output, "input", input)
+    check_grad_output(grad_output, input)
     check_dropout_p(p)
     check_bool("training", training)
     check_bool("inplace", inplace)

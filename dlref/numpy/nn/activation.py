@@ -217,7 +217,8 @@ class Softmax(Module):
     PyTorch equivalent: ``torch.nn.Softmax(dim)``.
     Differences from PyTorch: torch's default ``dim=None``
     picks a dimension implicitly (deprecated); here the default is ``-1``, the class
-    dimension of ``(N, C)`` logits. For ``(N, C, H, W)`` pass ``dim=1``.
+    dimension of ``(N, C)`` logits, and ``dim=None`` is a ``TypeError``. For
+    ``(N, C, H, W)`` pass ``dim=1``.
     """
 
     def __init__(self, dim: int = -1):
@@ -245,8 +246,9 @@ class LogSoftmax(Module):
     Shape:
         input any, output the same.
 
-    PyTorch equivalent: ``torch.nn.LogSoftmax(dim)``; the default differs as for
-    `Softmax`.
+    PyTorch equivalent: ``torch.nn.LogSoftmax(dim)``.
+
+    Differences from PyTorch: as for `Softmax` (default ``dim=-1``; ``dim=None`` is a ``TypeError``).
     """
 
     def __init__(self, dim: int = -1):

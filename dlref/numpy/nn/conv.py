@@ -125,11 +125,12 @@ class Conv2d(Module):
             self.bias.accumulate_grad(grad_bias)
         if rows is not None:
             # undo the explicit padding: each input pixel gets the gradients of all its copies,
-            # dL/dx = R^T (dL/dx_p) C with one-hot R[a, h] = [rows[a] == h], C[b, w] = [cols[b] == w]
-            H, W = size
-            R = (rows[:, None] == np.arange(H)).astype(grad_input.dtype)  # (H_p, H)
-            C = (cols[:, None] == np.arange(W)).astype(grad_input.dtype)  # (W_p, W)
-            grad_input = R.T @ grad_input @ C                             # (..., H, W)
+            # dL/dx[h, w] = sum of dL/dx_p[a, b] over rows[a] = h, cols[b] = w (a scatter-add, so a
+            # NaN or inf in one copy's gradient reaches only the pixel it copied, as in torch)
+            grad_x = np.zeros(grad_input.shape[:-2] + tuple(size), dtype=grad_input.dtype)  # (..., H, W)
+            with np.errstate(invalid="ignore"):   # inf + -inf = NaN, as in torch: silently
+                np.add.at(grad_x, (..., rows[:, None], cols[None, :]), grad_input)
+            grad_input = grad_x
         return grad_input
 
     def extra_repr(self) -> str:

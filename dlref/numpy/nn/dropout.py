@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlref._checks import check_bool, check_floating
+from dlref._checks import check_bool, check_floating, check_generator
 from dlref._norm_args import check_dropout_p
 from dlref.numpy.functional.regularization import dropout, dropout_backward, dropout_mask
 from dlref.numpy.nn.module import Module
@@ -35,7 +35,8 @@ class Dropout(Module):
     PyTorch equivalent: ``torch.nn.Dropout(p, inplace)``.
 
     Differences from PyTorch: ``generator``, and ``forward(input, mask=None)`` accepts a
-    keep-mask to use instead of drawing one.
+    keep-mask to use instead of drawing one; ``p`` must be a real number, not a bool, and
+    ``inplace`` a bool (torch takes ``True`` as ``p = 1`` and tests ``inplace`` for truth).
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, generator: np.random.Generator | None = None):
@@ -44,7 +45,7 @@ class Dropout(Module):
         check_bool("inplace", inplace)
         self.p = p
         self.inplace = inplace
-        self.generator = generator if generator is not None else np.random.default_rng()
+        self.generator = check_generator("generator", generator)
         self.mask: np.ndarray | None = None
 
     def forward(self, input: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:

@@ -33,6 +33,9 @@ class Linear(Module):
         input ``(*, in_features)``, output ``(*, out_features)``.
 
     PyTorch equivalent: ``torch.nn.Linear``; ``state_dict`` keys ``weight``, ``bias``.
+
+    Differences from PyTorch: ``in_features`` and ``out_features`` must be at least 1
+    (torch accepts 0); ``generator``; no ``device`` argument.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,

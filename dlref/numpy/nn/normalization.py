@@ -154,7 +154,9 @@ class BatchNorm1d(_BatchNorm):
     PyTorch equivalent: ``torch.nn.BatchNorm1d``; ``state_dict`` keys ``weight``,
     ``bias``, ``running_mean``, ``running_var``, ``num_batches_tracked``.
 
-    Differences from PyTorch: ``eps`` must be positive; wrong inputs raise ``ValueError``.
+    Differences from PyTorch: ``eps`` must be a finite number > 0, ``momentum`` in $[0, 1]$
+    or ``None``, and the flags bools (torch tests them for truth); wrong inputs raise
+    ``ValueError``.
     """
 
     _ranks = (2, 3)
@@ -185,7 +187,9 @@ class BatchNorm2d(_BatchNorm):
 
     PyTorch equivalent: ``torch.nn.BatchNorm2d``, same ``state_dict`` keys.
 
-    Differences from PyTorch: ``eps`` must be positive; wrong inputs raise ``ValueError``.
+    Differences from PyTorch: ``eps`` must be a finite number > 0, ``momentum`` in $[0, 1]$
+    or ``None``, and the flags bools (torch tests them for truth); wrong inputs raise
+    ``ValueError``.
     """
 
     _ranks = (4,)
@@ -214,7 +218,8 @@ class LayerNorm(Module):
 
     PyTorch equivalent: ``torch.nn.LayerNorm``; ``state_dict`` keys ``weight``, ``bias``.
 
-    Differences from PyTorch: ``eps`` must be positive.
+    Differences from PyTorch: ``eps`` must be a finite number > 0, and the flags bools
+    (torch tests them for truth).
     """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
@@ -275,7 +280,8 @@ class GroupNorm(Module):
 
     PyTorch equivalent: ``torch.nn.GroupNorm``; ``state_dict`` keys ``weight``, ``bias``.
 
-    Differences from PyTorch: ``eps`` must be positive; errors are ``ValueError``.
+    Differences from PyTorch: ``eps`` must be a finite number > 0, and ``affine`` a bool
+    (torch tests it for truth); errors are ``ValueError``.
 
     References:
         Y. Wu, K. He (2018), "Group normalization", ECCV, https://arxiv.org/abs/1803.08494
@@ -354,7 +360,9 @@ class InstanceNorm2d(Module):
     (when tracking).
 
     Differences from PyTorch: a channel count other than ``num_features`` is a
-    ``ValueError`` also when ``affine=False`` (torch only warns then); ``eps`` must be positive.
+    ``ValueError`` also when ``affine=False`` (torch only warns then); ``eps`` must be a
+    finite number > 0, ``momentum`` in $[0, 1]$ or ``None``, and the flags bools (torch tests
+    them for truth).
 
     References:
         D. Ulyanov, A. Vedaldi, V. Lempitsky (2016), "Instance normalization: the missing

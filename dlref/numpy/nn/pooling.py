@@ -34,6 +34,10 @@ class MaxPool2d(Module):
 
     PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and ``repr``).
     ``backward`` takes the gradient of the pooled output only (not of the indices).
+
+    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the
+    constructor, with the rules of `dlref.numpy.functional.max_pool2d` (pairs, a bool
+    ``return_indices``).
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
@@ -52,15 +56,13 @@ class MaxPool2d(Module):
     def forward(self, input: np.ndarray):
         output, indices = F._max_pool2d_with_indices(input, self.kernel_size, self.stride, self.padding,
                                                      self.dilation, self.ceil_mode)
-        self._save(input_shape=input.shape, input_dtype=input.dtype, output_shape=output.shape,
-                   indices=indices)
+        self._save(input=input, output_shape=output.shape, indices=indices)
         return (output, indices) if self.return_indices else output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        input_shape, input_dtype, output_shape, indices = self._saved(
-            "input_shape", "input_dtype", "output_shape", "indices")
-        F._check_grad_output(grad_output, output_shape, "MaxPool2d")
-        return F._max_pool2d_scatter(grad_output, indices, input_shape).astype(input_dtype, copy=False)
+        input, output_shape, indices = self._saved("input", "output_shape", "indices")
+        F._check_grad_output(grad_output, input, output_shape, "MaxPool2d")
+        return F._max_pool2d_scatter(grad_output, indices, input.shape).astype(input.dtype, copy=False)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -85,6 +87,9 @@ class AvgPool2d(Module):
         $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and ``repr``).
+
+    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the
+    constructor, with the rules of `dlref.numpy.functional.avg_pool2d` (pairs).
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -132,6 +137,9 @@ class AdaptiveAvgPool2d(Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
 
     PyTorch equivalent: ``torch.nn.AdaptiveAvgPool2d``.
+
+    Differences from PyTorch: as for `dlref.numpy.functional.adaptive_avg_pool2d`
+    (``output_size`` >= 1; a 3-D or 4-D input for every ``output_size``).
     """
 
     def __init__(self, output_size):

@@ -158,9 +158,10 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
         input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
 
     PyTorch equivalent: ``torch.nn.functional.softmax``.
-    Differences from PyTorch: ``dim`` defaults to
-    ``-1`` (torch's implicit choice is deprecated); a ``dim`` out of range raises
-    ``ValueError`` (torch: ``IndexError``).
+    Differences from PyTorch: ``dim`` defaults to ``-1``, and ``dim=None`` is a ``TypeError``
+    (torch's ``dim=None`` picks a dimension implicitly, which is deprecated: dlref does not
+    guess which dimension holds the classes); a ``dim`` out of range raises ``ValueError``
+    (torch: ``IndexError``).
     """
     _check_tensor("input", input)
     check_dim(dim, input.dim())

@@ -25,8 +25,10 @@ def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     PyTorch equivalent: ``torch.nn.functional.linear`` (not called here: the tests compare
     against it).
 
-    Differences from PyTorch: ``weight`` must be 2-D and ``bias`` 1-D; torch also accepts a
-    1-D ``weight`` (one output unit, dimension dropped) and a 0-D ``bias``.
+    Differences from PyTorch: ``weight`` must be 2-D and ``bias`` 1-D ``(out_features,)``;
+    torch also accepts a 1-D ``weight`` (one output unit, dimension dropped) and a 0-D or
+    ``(1, out_features)`` ``bias`` (broadcast). Errors are ``ValueError``/``TypeError``
+    naming the argument (torch: ``RuntimeError``).
     """
     check_linear(input, weight, bias)
     # y = x W^T + b                                   (*, out_features)

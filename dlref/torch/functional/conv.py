@@ -51,8 +51,9 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     PyTorch equivalent: ``torch.nn.functional.conv2d`` (not called here).
     Differences from PyTorch:
     argument errors are ``ValueError``/``TypeError`` naming the argument (torch raises
-    ``RuntimeError``); memory: the unfolded columns hold $k_H k_W$ copies of the input,
-    which torch's direct kernels avoid.
+    ``RuntimeError``); ``stride``, ``padding`` and ``dilation`` take an int or a pair
+    (torch's kernel also expands a one-element sequence); memory: the unfolded columns hold
+    $k_H k_W$ copies of the input, which torch's direct kernels avoid.
     """
     _check_tensor("input", input)
     _check_tensor("weight", weight)

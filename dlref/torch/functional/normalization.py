@@ -101,8 +101,11 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
     PyTorch equivalent: ``torch.nn.functional.batch_norm`` (not called here).
 
     Differences from PyTorch: errors are ``ValueError``/``TypeError`` naming the argument;
-    ``eps`` must be positive in evaluation mode too; float16 and bfloat16 are computed in
-    float32; the parameters are cast to the input's dtype.
+    ``eps`` must be a finite number > 0 (in evaluation mode too) and ``momentum`` in
+    $[0, 1]$ (torch takes any number); ``weight`` and ``bias`` must be ``(C,)`` (torch takes
+    any shape with $C$ elements); float16 and bfloat16 are computed in float32. As in torch,
+    the parameters must have the input's dtype (float32 ones with a float16 or bfloat16
+    input).
 
     References:
         S. Ioffe, C. Szegedy (2015), "Batch normalization: accelerating deep network
@@ -155,7 +158,8 @@ def layer_norm(input: torch.Tensor, normalized_shape, weight: torch.Tensor | Non
     PyTorch equivalent: ``torch.nn.functional.layer_norm`` (not called here).
 
     Differences from PyTorch: a mismatch raises ``ValueError`` (torch: ``RuntimeError``);
-    ``eps`` must be positive; float16 and bfloat16 are computed in float32.
+    ``eps`` must be a finite number > 0; float16 and bfloat16 are computed in float32. As in
+    torch, ``normalized_shape`` is a sequence (the `LayerNorm` layer also takes an int).
 
     References:
         J. L. Ba, J. R. Kiros, G. E. Hinton (2016), "Layer normalization",
@@ -204,7 +208,8 @@ def group_norm(input: torch.Tensor, num_groups: int, weight: torch.Tensor | None
     PyTorch equivalent: ``torch.nn.functional.group_norm`` (not called here).
 
     Differences from PyTorch: errors are ``ValueError``/``TypeError`` naming the argument;
-    an empty input is refused; float16 and bfloat16 are computed in float32.
+    ``eps`` must be a finite number > 0; an empty input is refused; float16 and bfloat16 are
+    computed in float32.
 
     References:
         Y. Wu, K. He (2018), "Group normalization", ECCV, https://arxiv.org/abs/1803.08494
@@ -260,7 +265,9 @@ def instance_norm(input: torch.Tensor, running_mean: torch.Tensor | None = None,
     PyTorch equivalent: ``torch.nn.functional.instance_norm`` (not called here).
 
     Differences from PyTorch: errors are ``ValueError``/``TypeError`` naming the argument;
-    an empty input is refused when its statistics are used; float16 and bfloat16 are
+    ``eps`` must be a finite number > 0 and ``momentum`` in $[0, 1]$ (torch takes any
+    number); ``running_mean`` must have the input's dtype like ``running_var``
+    (torch casts a ``running_mean`` of another dtype silently); float16 and bfloat16 are
     computed in float32.
 
     References:

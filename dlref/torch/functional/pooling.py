@@ -18,7 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from dlref._checks import check_bool
-from dlref._geometry import adaptive_matrix, adaptive_output_size, avg_pool2d_geometry, batched, pool_geometry, window_positions
+from dlref._geometry import (adaptive_output_size, adaptive_windows, avg_pool2d_geometry, batched, pool_geometry,
+                             window_positions)
 
 __all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
 
@@ -81,8 +82,10 @@ def max_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, dilatio
     Differences from PyTorch: a window made only of padding (possible only with dilation)
     gets index -1 (torch: an arbitrary index); with several NaNs in a window the index is
     the first NaN (torch: the last). Argument errors are ``ValueError``/``TypeError`` naming
-    the argument (torch: ``RuntimeError``). Memory: the window mask holds $k_H k_W$ values
-    per output, which torch's direct kernel avoids.
+    the argument (torch: ``RuntimeError``); ``kernel_size``, ``stride``, ``padding`` and
+    ``dilation`` take an int or a pair (torch also expands a one-element sequence);
+    ``return_indices`` must be a bool (torch tests it for truth). Memory: the window mask
+    holds $k_H k_W$ values per output, which torch's direct kernel avoids.
     """
     _check_tensor(input)
     check_bool("return_indices", return_indices)
@@ -150,7 +153,9 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
 
     PyTorch equivalent: ``torch.nn.functional.avg_pool2d`` (not called here).
     Differences from PyTorch:
-    argument errors are ``ValueError``/``TypeError`` naming the argument.
+    argument errors are ``ValueError``/``TypeError`` naming the argument; ``kernel_size``,
+    ``stride`` and ``padding`` take an int or a pair (torch also expands a one-element
+    sequence).
     """
     _check_tensor(input)
     k, s, p, out, D = avg_pool2d_geometry(input, kernel_size, stride, padding, ceil_mode,
@@ -161,6 +166,20 @@ def avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ceil_mo
     # y = (sum over the window) / D
     output = windows.sum(dim=(-2, -1)) / D                                 # (N, C, Ho, Wo)
     return output[0] if unbatched else output
+
+
+def _adaptive_mean(x: torch.Tensor, out: int, dim: int) -> torch.Tensor:
+    """Adaptive average along ``dim`` (-2 or -1): output ``o`` is the mean of window ``o``.
+
+    One sum per window (a loop over the ``out`` windows, each a slice sum), not a product with
+    the averaging matrix, so a NaN or inf stays in the windows that hold it; autograd spreads
+    each output's gradient over its window.
+    """
+    start, end = adaptive_windows(x.shape[dim], out)
+    # sum of window o along dim: (..., out, W) or (..., out)
+    sums = torch.stack([x.narrow(dim, int(a), int(b - a)).sum(dim=dim) for a, b in zip(start, end)], dim=dim)
+    length = torch.as_tensor(end - start, dtype=x.dtype, device=x.device)
+    return sums / (length[:, None] if dim == -2 else length)
 
 
 def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
@@ -174,8 +193,9 @@ def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
     $$Y_{n,c} = P_H\, X_{n,c}\, P_W^\top$$
 
     where row $o$ of $P_H \in \mathbb{R}^{H_{out} \times H}$ holds $1/\text{length}$ on
-    window $o$ (the same matrices as the NumPy version). ``output_size=1`` is global
-    average pooling: one mean per channel.
+    window $o$. As in the NumPy version it is computed as one mean per window along $H$,
+    then along $W$ (a product with $P_H$ would spread a NaN to every output).
+    ``output_size=1`` is global average pooling: one mean per channel.
 
     Args:
         input: floating-point tensor.
@@ -192,14 +212,12 @@ def adaptive_avg_pool2d(input: torch.Tensor, output_size) -> torch.Tensor:
     PyTorch equivalent: ``torch.nn.functional.adaptive_avg_pool2d`` (same windows; not
     called here).
 
-    Differences from PyTorch: argument errors are ``ValueError``/``TypeError``; the mean
-    is a product with $1/\text{length}$ rather than a sum divided by the length, so float32
-    results can differ from torch's in the last bit.
+    Differences from PyTorch: argument errors are ``ValueError``/``TypeError``;
+    ``output_size`` must be >= 1 and ``input`` 3-D or 4-D with non-empty ``C``, ``H``, ``W``
+    for every ``output_size`` (torch returns an empty result for ``output_size=0``, and its
+    ``output_size=1`` shortcut, a mean, takes any input of at least two dimensions).
     """
     _check_tensor(input)
     Ho, Wo = adaptive_output_size(input, output_size)
-    H, W = input.shape[-2:]
-    P_H = torch.as_tensor(adaptive_matrix(H, Ho), dtype=input.dtype, device=input.device)  # (Ho, H)
-    P_W = torch.as_tensor(adaptive_matrix(W, Wo), dtype=input.dtype, device=input.device)  # (Wo, W)
-    # Y = P_H X P_W^T for every (n, c)
-    return torch.einsum("oh,...hw,pw->...op", P_H, input, P_W)            # (..., Ho, Wo)
+    # Y = P_H X P_W^T, as a mean over each window along H, then along W
+    return _adaptive_mean(_adaptive_mean(input, Ho, dim=-2), Wo, dim=-1)    # (..., Ho, Wo)

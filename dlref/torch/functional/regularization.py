@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 
 from dlref._checks import check_bool, check_floating
-from dlref._norm_args import check_dropout_p, check_keep_mask
+from dlref._norm_args import as_shape, check_dropout_p, check_keep_mask
 
 __all__ = ["dropout", "dropout_mask"]
 
@@ -25,6 +25,18 @@ def _check_generator(generator) -> None:
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
 
 
+def _as_device(device) -> torch.device | None:
+    """``device`` as a ``torch.device`` (None stays None); a string torch does not know is a ValueError."""
+    if device is None or isinstance(device, torch.device):
+        return device
+    if not isinstance(device, (str, int)) or isinstance(device, bool):
+        raise TypeError(f"device must be a torch.device, a string or an int, got {type(device).__name__}")
+    try:
+        return torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"device must name a torch device, got {device!r} ({error})") from None
+
+
 def dropout_mask(shape, p: float = 0.5, generator: torch.Generator | None = None,
                  device=None) -> torch.Tensor:
     r"""Draw a keep-mask: each entry ``True`` (keep) with probability $1 - p$, independently.
@@ -32,7 +44,7 @@ def dropout_mask(shape, p: float = 0.5, generator: torch.Generator | None = None
     $$m_i \sim \text{Bernoulli}(1 - p)$$
 
     Args:
-        shape: the shape of the input the mask is for.
+        shape: the shape of the input the mask is for (an int or a sequence of ints).
         p: probability of dropping an element, in $[0, 1]$.
         generator: ``torch.Generator`` to draw from (torch's global one when ``None``).
         device: where the mask is made (the generator must live there too).
@@ -46,10 +58,12 @@ def dropout_mask(shape, p: float = 0.5, generator: torch.Generator | None = None
     PyTorch equivalent: none public; ``torch.nn.functional.dropout`` draws
     ``empty_like(input).bernoulli_(1 - p)`` on the CPU, and so does this function.
     """
+    shape = as_shape("shape", shape)
     check_dropout_p(p)
     _check_generator(generator)
+    device = _as_device(device)
     # keep_i ~ Bernoulli(1 - p), one draw per element from the generator
-    return torch.empty(tuple(shape), device=device).bernoulli_(1 - p, generator=generator).bool()
+    return torch.empty(shape, device=device).bernoulli_(1 - p, generator=generator).bool()
 
 
 def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
@@ -82,9 +96,11 @@ def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True, inplace:
     CPU it computes ``input * (noise / (1 - p))`` with ``noise = bernoulli_(1 - p)``, as here.
 
     Differences from PyTorch: the ``generator`` and ``mask`` arguments; a ``mask`` given
-    with ``training=True`` is used even when ``p = 0``. On CUDA torch uses a fused kernel
-    with its own random stream and rounding (``x * m * (1/(1-p))``), so the same seed gives
-    another mask there, and results with the same mask can differ in the last bit.
+    with ``training=True`` is used even when ``p = 0``; ``p`` must be a real number, not a
+    bool, and ``inplace`` a bool (torch takes ``True`` as ``p = 1`` and tests ``inplace`` for
+    truth). On CUDA torch uses a fused kernel with its own random stream and rounding
+    (``x * m * (1/(1-p))``), so the same seed gives another mask there, and results with the
+    same mask can differ in the last bit.
 
     References:
         N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever, R. Salakhutdinov (2014),

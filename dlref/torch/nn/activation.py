@@ -1,7 +1,8 @@
 """Activation layers as ``torch.nn.Module`` subclasses over `dlref.torch.functional.activation`.
 
 Names, arguments, defaults and ``repr`` follow ``torch.nn``. Differences: ``Softmax`` and
-``LogSoftmax`` default to ``dim=-1`` (torch's ``dim=None`` is deprecated); ``inplace`` is
+``LogSoftmax`` default to ``dim=-1`` and refuse ``dim=None`` (a ``TypeError``; torch's implicit
+choice is deprecated); ``inplace`` is
 accepted for signature compatibility but the computation is out of place.
 """
 
@@ -173,6 +174,9 @@ class Softmax(torch.nn.Module):
         input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
 
     PyTorch equivalent: ``torch.nn.Softmax``.
+
+    Differences from PyTorch: the default is ``dim=-1``, and ``dim=None`` is a ``TypeError``
+    (torch's default ``dim=None`` picks a dimension implicitly, which is deprecated).
     """
 
     def __init__(self, dim: int = -1):
@@ -194,6 +198,8 @@ class LogSoftmax(torch.nn.Module):
         input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
 
     PyTorch equivalent: ``torch.nn.LogSoftmax``.
+
+    Differences from PyTorch: as for `Softmax` (default ``dim=-1``; ``dim=None`` is a ``TypeError``).
     """
 
     def __init__(self, dim: int = -1):

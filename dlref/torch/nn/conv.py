@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from dlref._checks import check_torch_float_dtype
-from dlref._geometry import check_padding_fits, conv2d_layer_arguments, resolve_padding
-from dlref.torch.functional.conv import conv2d
+from dlref._geometry import batched, check_padding_fits, conv2d_layer_arguments, resolve_padding
+from dlref.torch.functional.conv import _check_tensor, conv2d
 
 
 class Conv2d(nn.Module):
@@ -79,9 +79,10 @@ class Conv2d(nn.Module):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if self.padding_mode == "zeros":
             return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        _check_tensor("input", input)
+        batched("input", input)  # 3-D or 4-D, checked before padding
         padding = resolve_padding(self.padding, self.kernel_size, self.stride, self.dilation)
-        if input.ndim in (3, 4):
-            check_padding_fits(padding, self.padding_mode, input.shape[-2:])
+        check_padding_fits(padding, self.padding_mode, input.shape[-2:])
         top, bottom, left, right = padding
         padded = F.pad(input, (left, right, top, bottom), mode=self.padding_mode)  # (..., H_p, W_p)
         return conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)

@@ -37,7 +37,9 @@ class Dropout(nn.Module):
     masks on the CPU are the ones ``torch.nn.Dropout`` draws.
 
     Differences from PyTorch: ``generator``, the ``mask`` attribute, and
-    ``forward(input, mask=None)`` accepting a keep-mask to use instead of drawing one.
+    ``forward(input, mask=None)`` accepting a keep-mask to use instead of drawing one;
+    ``p`` must be a real number, not a bool, and ``inplace`` a bool (torch takes ``True`` as
+    ``p = 1`` and tests ``inplace`` for truth).
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, generator: torch.Generator | None = None):

@@ -148,7 +148,8 @@ class BatchNorm1d(_BatchNorm):
     keys and ``repr``.
 
     Differences from PyTorch: a wrong input raises ``ValueError`` naming both channel counts
-    (torch: ``RuntimeError`` from ``F.batch_norm``); ``eps`` must be positive.
+    (torch: ``RuntimeError`` from ``F.batch_norm``); ``eps`` must be a finite number > 0,
+    ``momentum`` in $[0, 1]$ or ``None``, and the flags bools (torch tests them for truth).
     """
 
     _ranks = (2, 3)
@@ -180,7 +181,8 @@ class BatchNorm2d(_BatchNorm):
     keys and ``repr``.
 
     Differences from PyTorch: a wrong input raises ``ValueError`` naming both channel counts
-    (torch: ``RuntimeError`` from ``F.batch_norm``); ``eps`` must be positive.
+    (torch: ``RuntimeError`` from ``F.batch_norm``); ``eps`` must be a finite number > 0,
+    ``momentum`` in $[0, 1]$ or ``None``, and the flags bools (torch tests them for truth).
     """
 
     _ranks = (4,)
@@ -210,7 +212,8 @@ class LayerNorm(nn.Module):
     PyTorch equivalent: ``torch.nn.LayerNorm``: same arguments, names and ``repr``.
 
     Differences from PyTorch: a shape mismatch raises ``ValueError`` (torch:
-    ``RuntimeError``); ``eps`` must be positive.
+    ``RuntimeError``); ``eps`` must be a finite number > 0, and the flags bools (torch tests
+    them for truth).
     """
 
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
@@ -259,7 +262,7 @@ class GroupNorm(nn.Module):
     and ``repr``.
 
     Differences from PyTorch: errors are ``ValueError`` naming the argument; ``eps`` must
-    be positive.
+    be a finite number > 0, and ``affine`` a bool (torch tests it for truth).
 
     References:
         Y. Wu, K. He (2018), "Group normalization", ECCV, https://arxiv.org/abs/1803.08494
@@ -320,7 +323,9 @@ class InstanceNorm2d(_NormBase):
     keys and ``repr``.
 
     Differences from PyTorch: a channel count other than ``num_features`` is a
-    ``ValueError`` also when ``affine=False`` (torch only warns then); ``eps`` must be positive.
+    ``ValueError`` also when ``affine=False`` (torch only warns then); ``eps`` must be a
+    finite number > 0, ``momentum`` in $[0, 1]$ or ``None``, and the flags bools (torch tests
+    them for truth).
 
     References:
         D. Ulyanov, A. Vedaldi, V. Lempitsky (2016), "Instance normalization: the missing

@@ -32,7 +32,8 @@ class MaxPool2d(nn.Module):
         $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and ``repr``).
-    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor.
+    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor,
+    with the rules of `dlref.torch.functional.max_pool2d` (pairs, a bool ``return_indices``).
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
@@ -75,7 +76,8 @@ class AvgPool2d(nn.Module):
         $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
 
     PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and ``repr``).
-    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor.
+    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor,
+    with the rules of `dlref.torch.functional.avg_pool2d` (pairs).
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -114,6 +116,9 @@ class AdaptiveAvgPool2d(nn.Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)``.
 
     PyTorch equivalent: ``torch.nn.AdaptiveAvgPool2d`` (same constructor and ``repr``).
+
+    Differences from PyTorch: as for `dlref.torch.functional.adaptive_avg_pool2d`
+    (``output_size`` >= 1; a 3-D or 4-D input for every ``output_size``).
     """
 
     def __init__(self, output_size):

@@ -280,10 +280,13 @@ def test_non_float_input_is_rejected(name):
 
 @pytest.mark.parametrize("name", ALL)
 def test_grad_output_must_match_input(name):
-    with pytest.raises(ValueError, match="grad_output and input must have the same shape"):
+    with pytest.raises(ValueError, match=r"grad_output must have the shape of input \(3, 1\), got \(3,\)"):
         getattr(F, name + "_backward")(np.ones(3), np.ones((3, 1)))
     with pytest.raises(TypeError, match="grad_output must have a floating-point dtype"):
         getattr(F, name + "_backward")(np.ones(3, dtype=int), np.ones(3))
+    # no silent promotion: the gradient comes in the input's dtype
+    with pytest.raises(TypeError, match="grad_output and input must have the same dtype, got float32 and float64"):
+        getattr(F, name + "_backward")(np.ones(3, dtype=np.float32), np.ones(3))
 
 
 @pytest.mark.parametrize("name", list(NORMALIZING))

@@ -202,7 +202,11 @@ def test_batch_norm_bad_arguments():
     with pytest.raises(TypeError, match="input must have a floating-point dtype"):
         F.batch_norm(np.ones((4, 3), dtype=int), np.zeros(3), np.ones(3))
     with pytest.raises(TypeError, match="running_mean must be a writeable NumPy array"):
-        F.batch_norm(x, torch.zeros(3), torch.ones(3), training=True)
+        F.batch_norm(x, torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64), training=True)
+    with pytest.raises(TypeError, match=r"running_var must have the dtype of input \(float64\), got float32"):
+        F.batch_norm(x, np.zeros(3), np.ones(3, dtype=np.float32))
+    with pytest.raises(TypeError, match=r"weight must have the dtype of input \(float64\), got float16"):
+        F.batch_norm(x, np.zeros(3), np.ones(3), np.ones(3, dtype=np.float16))
     with pytest.raises(ValueError, match="grad_output must have the shape of input"):
         F.batch_norm_backward(np.ones((3, 4)), x, None, None, training=True)
 
@@ -232,7 +236,7 @@ def test_layer_norm_matches_torch(data):
     weight = rng.standard_normal(normalized_shape) if with_weight else None
     bias = rng.standard_normal(normalized_shape) if with_bias else None
     g = rng.standard_normal(shape)
-    ns = normalized_shape[0] if (k == 1 and data.draw(st.booleans())) else normalized_shape  # int or tuple
+    ns = list(normalized_shape) if data.draw(st.booleans()) else normalized_shape  # a list or a tuple
     y_ref, grads_ref = torch_layer_norm(x, list(normalized_shape), weight, bias, eps, g)
     assert_close(F.layer_norm(x, ns, weight, bias, eps), y_ref)
     for ours, theirs in zip(F.layer_norm_backward(g, x, ns, weight, bias, eps), grads_ref):
@@ -254,17 +258,17 @@ def test_layer_norm_gradcheck(shape, normalized_shape):
 def test_layer_norm_is_per_example():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((6, 10)) * 5 + 3
-    y = F.layer_norm(x, 10)
+    y = F.layer_norm(x, (10,))
     assert_close(y.mean(axis=1), np.zeros(6), atol=1e-12, rtol=0)
     # one example's output does not depend on the others
-    assert_close(F.layer_norm(x[:1], 10), y[:1])
+    assert_close(F.layer_norm(x[:1], (10,)), y[:1])
 
 
 def test_layer_norm_extreme_inputs_and_dtypes():
     x = np.array([[1e4, -1e4, 0.0], [5.0, 5.0, 5.0]])
     for dtype in (np.float64, np.float32, np.float16):
         xd = x.astype(dtype)
-        y = F.layer_norm(xd, 3)
+        y = F.layer_norm(xd, (3,))
         assert y.dtype == dtype and np.all(np.isfinite(y))
         expected = TF.layer_norm(torch.tensor(x.astype(np.float32 if dtype == np.float16 else dtype)), [3])
         assert_close(y, expected.numpy().astype(dtype))
@@ -273,17 +277,22 @@ def test_layer_norm_extreme_inputs_and_dtypes():
 def test_layer_norm_bad_arguments():
     x = np.ones((2, 3, 4))
     with pytest.raises(ValueError, match=r"normalized_shape=\[3\] must equal the trailing dimensions"):
-        F.layer_norm(x, 3)
+        F.layer_norm(x, (3,))
     with pytest.raises(ValueError, match=r"normalized_shape=\[2, 3, 4, 5\]"):
         F.layer_norm(x, (2, 3, 4, 5))
     with pytest.raises(ValueError, match=r"weight must have shape normalized_shape=\(4,\)"):
-        F.layer_norm(x, 4, np.ones(3))
+        F.layer_norm(x, (4,), np.ones(3))
     with pytest.raises(ValueError, match="normalized_shape must be a non-empty sequence of positive ints"):
         F.layer_norm(x, ())
-    with pytest.raises(TypeError, match="normalized_shape must be an int or a sequence"):
+    with pytest.raises(TypeError, match="normalized_shape must be a sequence of ints"):
         F.layer_norm(x, 4.0)
+    # torch's F.layer_norm takes no int (its LayerNorm layer does): neither does dlref's
+    with pytest.raises(TypeError, match="normalized_shape must be a sequence of ints"):
+        F.layer_norm(x, 4)
+    with pytest.raises(TypeError, match="must be tuple of ints"):
+        TF.layer_norm(torch.ones(2, 3, 4), 4)
     with pytest.raises(ValueError, match="grad_output must have the shape of input"):
-        F.layer_norm_backward(np.ones((2, 3)), x, 4)
+        F.layer_norm_backward(np.ones((2, 3)), x, (4,))
 
 
 # -- group norm -----------------------------------------------------------------------------
@@ -511,7 +520,8 @@ def test_instance_norm_is_per_instance_and_extreme_inputs():
     assert_close(expected, TF.instance_norm(torch.tensor(big)))
     for dtype in (np.float64, np.float32, np.float16):
         xd = big.astype(dtype)
-        out = F.instance_norm(xd, np.zeros(2, np.float32), np.ones(2, np.float32))
+        stats_dtype = np.float32 if dtype == np.float16 else dtype    # torch's one mixed pair: float16 with float32
+        out = F.instance_norm(xd, np.zeros(2, stats_dtype), np.ones(2, stats_dtype))
         assert out.dtype == dtype and np.all(np.isfinite(out))
         # (torch's float32 kernel leaves 3e-5 on the constant instance: rounding of its mean / sqrt(eps))
         assert_close(out, expected.astype(dtype))
@@ -533,7 +543,7 @@ def test_instance_norm_bad_arguments():
     with pytest.raises(ValueError, match=r"running_var must have shape \(3,\)"):
         F.instance_norm(x, np.zeros(3), np.ones(2))
     with pytest.raises(TypeError, match="running_mean must be a writeable NumPy array"):
-        F.instance_norm(x, torch.zeros(3), torch.ones(3))
+        F.instance_norm(x, torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64))
     with pytest.raises(TypeError, match="use_input_stats must be a bool"):
         F.instance_norm(x, use_input_stats="yes")
     with pytest.raises(TypeError, match="momentum must be a real number"):

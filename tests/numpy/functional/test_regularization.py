@@ -165,7 +165,7 @@ def test_bad_arguments():
         F.dropout(x, 0.5, mask=np.ones((3, 2), dtype=bool))
     with pytest.raises(ValueError, match="mask is required"):
         F.dropout_backward(x, x, 0.5)
-    with pytest.raises(ValueError, match="grad_output and input must have the same shape"):
+    with pytest.raises(ValueError, match=r"grad_output must have the shape of input \(2, 3\)"):
         F.dropout_backward(np.ones(6), x, 0.5, mask=np.ones((2, 3), dtype=bool))
     with pytest.raises(TypeError, match="training must be a bool"):
         F.dropout(x, 0.5, training="yes")
@@ -173,6 +173,15 @@ def test_bad_arguments():
         F.dropout_backward(x, x, 0.5, inplace=1, mask=np.ones((2, 3), dtype=bool))
     with pytest.raises(TypeError, match=r"mask must be a boolean numpy.ndarray \(True = keep\), got Tensor"):
         F.dropout(x, 0.5, mask=torch.ones(2, 3, dtype=torch.bool))
+    with pytest.raises(TypeError, match="generator must be a numpy.random.Generator or None, got int"):
+        F.dropout(x, 0.5, generator=0)
+    with pytest.raises(TypeError, match="generator must be a numpy.random.Generator"):
+        dropout_mask((2, 3), 0.5, generator="seed")
+    with pytest.raises(TypeError, match=r"shape must be an int or a sequence of ints, got None"):
+        dropout_mask(None)
+    with pytest.raises(ValueError, match=r"shape must not have a negative size, got \(-1, 3\)"):
+        dropout_mask((-1, 3))
+    assert dropout_mask(4, 0.5, np.random.default_rng(0)).shape == (4,)
 
 
 def test_nan_p_raises():

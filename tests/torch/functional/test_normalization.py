@@ -97,7 +97,7 @@ def test_layer_norm_matches_torch(device, data):
     x, rng = data.draw(inputs(min_dims=1))
     k = data.draw(st.integers(1, x.ndim))
     shape = x.shape[x.ndim - k:]
-    normalized_shape = shape[0] if (k == 1 and data.draw(st.booleans())) else shape   # an int or a tuple
+    normalized_shape = list(shape) if data.draw(st.booleans()) else shape   # a list or a tuple
     weight, bias = optional(rng, data.draw, shape), optional(rng, data.draw, shape)
     eps = data.draw(st.sampled_from([1e-5, 1e-2]))
     g = rng.standard_normal(x.shape)
@@ -200,7 +200,7 @@ def test_agrees_with_the_numpy_backend(device, name):
     x = rng.standard_normal((3, 4, 5)) * 2 + 1
     w, b, g = rng.standard_normal(4), rng.standard_normal(4), rng.standard_normal(x.shape)
     args = {"batch_norm": (None, None, w, b, True), "group_norm": (2, w, b), "instance_norm": (None, None, w, b),
-            "layer_norm": (5, w[:1].repeat(5), b[:1].repeat(5))}[name]
+            "layer_norm": ((5,), w[:1].repeat(5), b[:1].repeat(5))}[name]
     y_np = getattr(NF, name)(x, *args)
     grads_np = getattr(NF, f"{name}_backward")(g, x, *args)
     xt = tensor(x, device, grad=True)
@@ -225,7 +225,7 @@ def test_never_calls_the_torch_ops(device, monkeypatch):
                 monkeypatch.setattr(namespace, name, forbidden)
     x = torch.randn(4, 6, 3, device=device, requires_grad=True)
     mean, var = torch.zeros(6, device=device), torch.ones(6, device=device)
-    outputs = [F.batch_norm(x, mean, var, training=True), F.batch_norm(x, mean, var), F.layer_norm(x, 3),
+    outputs = [F.batch_norm(x, mean, var, training=True), F.batch_norm(x, mean, var), F.layer_norm(x, (3,)),
                F.group_norm(x, 3), F.instance_norm(x, mean, var), F.instance_norm(x, mean, var, use_input_stats=False)]
     sum(y.sum() for y in outputs).backward()
     with pytest.raises(AssertionError, match="a torch normalization op was called"):
@@ -238,7 +238,7 @@ def test_never_calls_the_torch_ops(device, monkeypatch):
 def test_extreme_inputs_and_dtypes(device):
     x64 = torch.tensor([[[1e4, -1e4, 1e4], [3.0, 3.0, 3.0]], [[-1e4, 1e4, 0.0], [3.0, 3.0, 3.0]]], device=device,
                        dtype=F64)                                 # (2, 2, 3); channel 1 constant
-    calls = [lambda t: F.batch_norm(t, None, None, training=True), lambda t: F.layer_norm(t, 3),
+    calls = [lambda t: F.batch_norm(t, None, None, training=True), lambda t: F.layer_norm(t, (3,)),
              lambda t: F.group_norm(t, 2), lambda t: F.instance_norm(t)]
     for fn in calls:
         expected = fn(x64)
@@ -273,9 +273,13 @@ BAD_CALLS = [
     ("batch_norm", lambda m: m.batch_norm(m.x, m.zeros(3), m.ones(3), eps=0.0), ValueError, r"eps must be in"),
     ("batch_norm", lambda m: m.batch_norm(m.x, m.zeros(3), m.ones(3), training="no"), TypeError,
      "training must be a bool"),
-    ("layer_norm", lambda m: m.layer_norm(m.x, 3), ValueError, r"normalized_shape=\[3\] must equal"),
-    ("layer_norm", lambda m: m.layer_norm(m.x, 4.0), TypeError, "normalized_shape must be an int"),
-    ("layer_norm", lambda m: m.layer_norm(m.x, 4, m.ones(3)), ValueError, r"weight must have shape"),
+    ("layer_norm", lambda m: m.layer_norm(m.x, (3,)), ValueError, r"normalized_shape=\[3\] must equal"),
+    ("layer_norm", lambda m: m.layer_norm(m.x, 4.0), TypeError, "normalized_shape must be a sequence of ints"),
+    ("layer_norm", lambda m: m.layer_norm(m.x, 4), TypeError, "normalized_shape must be a sequence of ints"),
+    ("layer_norm", lambda m: m.layer_norm(m.x, (4,), m.ones(3)), ValueError, r"weight must have shape"),
+    ("batch_norm", lambda m: m.batch_norm(m.x, m.zeros(3), m.ones(3), m.ones(3).astype("float32")
+                                          if hasattr(m.x, "astype") else m.ones(3).float()), TypeError,
+     r"weight must have the dtype of input \((torch\.)?float64\), got (torch\.)?float32"),
     ("group_norm", lambda m: m.group_norm(m.x, 2), ValueError, "must be divisible by num_groups"),
     ("group_norm", lambda m: m.group_norm(m.x, 0), ValueError, "num_groups must be >= 1"),
     ("group_norm", lambda m: m.group_norm(m.x, True), TypeError, "num_groups must be an int"),
@@ -327,7 +331,7 @@ def test_type_errors_of_the_twins():
     with pytest.raises(TypeError, match="running_mean must be a torch.Tensor"):
         F.batch_norm(x, [0.0, 0.0, 0.0], torch.ones(3), training=True)
     with pytest.raises(TypeError, match="weight must be a torch.Tensor"):
-        F.layer_norm(x, 4, np.ones(4))
+        F.layer_norm(x, (4,), np.ones(4))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available on this machine")

@@ -168,3 +168,9 @@ def test_bad_arguments():
         F.dropout(x, 0.5, inplace=None)
     with pytest.raises(TypeError, match="generator must be a torch.Generator"):
         F.dropout(x, 0.5, generator=np.random.default_rng(0))
+    with pytest.raises(TypeError, match=r"shape must be an int or a sequence of ints, got None"):
+        F.dropout_mask(None)
+    with pytest.raises(ValueError, match=r"shape must not have a negative size"):
+        F.dropout_mask((-1, 3))
+    with pytest.raises(ValueError, match=r"device must name a torch device, got 'bogus'"):
+        F.dropout_mask((2, 3), device="bogus")
