@@ -95,9 +95,9 @@ class Module:
         * A module keeps what its last ``forward`` saved, so ``backward`` belongs to the
           last ``forward``: a module called twice in one forward pass (weight sharing) needs
           a separate instance per call, or the autograd `Tensor` of `dlref.numpy.autograd`.
-        * Inputs are not cast: a float64 input to a float32 module computes in float64
-          (NumPy's promotion), where torch raises a dtype error. Gradients are stored in
-          each parameter's dtype.
+        * Inputs are not cast, and dtypes are not promoted: a float64 input to a float32
+          module raises ``TypeError`` naming both dtypes, as torch raises a dtype error.
+          Gradients are stored in each parameter's dtype.
     """
 
     training: bool
