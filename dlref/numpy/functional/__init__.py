@@ -10,8 +10,12 @@ from dlref.numpy.functional.activation import (elu, elu_backward, gelu, gelu_bac
                                                silu_backward, softmax, softmax_backward, tanh,
                                                tanh_backward)
 from dlref.numpy.functional.conv import conv2d, conv2d_backward
+from dlref.numpy.functional.attention import (additive_attention, additive_attention_backward,
+                                              scaled_dot_product_attention,
+                                              scaled_dot_product_attention_backward)
 from dlref.numpy.functional.regularization import dropout, dropout_backward, dropout_mask
 from dlref.numpy.functional.affine import linear, linear_backward
+from dlref.numpy.functional.embedding import embedding, embedding_backward
 from dlref.numpy.functional.loss import (binary_cross_entropy, binary_cross_entropy_backward,
                                          binary_cross_entropy_with_logits,
                                          binary_cross_entropy_with_logits_backward, cross_entropy,
@@ -46,6 +50,10 @@ __all__ = [
     "tanh_backward",
     "conv2d",
     "conv2d_backward",
+    "scaled_dot_product_attention",
+    "scaled_dot_product_attention_backward",
+    "additive_attention",
+    "additive_attention_backward",
     "max_pool2d",
     "max_pool2d_backward",
     "avg_pool2d",
@@ -65,6 +73,8 @@ __all__ = [
     "instance_norm_backward",
     "linear",
     "linear_backward",
+    "embedding",
+    "embedding_backward",
     "binary_cross_entropy",
     "binary_cross_entropy_backward",
     "binary_cross_entropy_with_logits",

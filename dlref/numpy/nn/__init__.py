@@ -3,13 +3,17 @@
 from dlref.numpy.nn import init, utils
 from dlref.numpy.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlref.numpy.nn.conv import Conv2d
+from dlref.numpy.nn.attention import AdditiveAttention, MultiheadAttention
 from dlref.numpy.nn.dropout import Dropout
+from dlref.numpy.nn.embedding import Embedding
+from dlref.numpy.nn.gru import GRU, GRUCell
 from dlref.numpy.nn.container import Flatten, Sequential
 from dlref.numpy.nn.linear import Linear
 from dlref.numpy.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                                  MSELoss, NLLLoss, MultiMarginLoss, KLDivLoss)
 from dlref.numpy.nn.module import Module, Parameter
 from dlref.numpy.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from dlref.numpy.nn.rnn import LSTM, LSTMCell, RNN, RNNCell
 from dlref.numpy.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 
 __all__ = [
@@ -18,5 +22,8 @@ __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU",
     "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "MultiMarginLoss", "KLDivLoss",
+    "RNNCell", "LSTMCell", "RNN", "LSTM",
+    "GRUCell", "GRU", "Embedding",
+    "MultiheadAttention", "AdditiveAttention",
     "init", "utils",
 ]

@@ -2,7 +2,9 @@
 
 from dlref.torch.functional.activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
 from dlref.torch.functional.affine import linear
+from dlref.torch.functional.embedding import embedding
 from dlref.torch.functional.conv import conv2d
+from dlref.torch.functional.attention import additive_attention, scaled_dot_product_attention
 from dlref.torch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from dlref.torch.functional.normalization import batch_norm, group_norm, instance_norm, layer_norm
 from dlref.torch.functional.regularization import dropout, dropout_mask
@@ -26,7 +28,10 @@ __all__ = [
     "softmax",
     "tanh",
     "linear",
+    "embedding",
     "conv2d",
+    "scaled_dot_product_attention",
+    "additive_attention",
     "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",

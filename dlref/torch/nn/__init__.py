@@ -3,8 +3,12 @@
 from dlref.torch.nn import utils
 from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlref.torch.nn.conv import Conv2d
+from dlref.torch.nn.attention import AdditiveAttention, MultiheadAttention
 from dlref.torch.nn.linear import Linear
+from dlref.torch.nn.embedding import Embedding
+from dlref.torch.nn.gru import GRU, GRUCell
 from dlref.torch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from dlref.torch.nn.rnn import LSTM, LSTMCell, RNN, RNNCell
 from dlref.torch.nn.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from dlref.torch.nn.dropout import Dropout
 from dlref.torch.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
@@ -40,5 +44,14 @@ __all__ = [
     "NLLLoss",
     "MultiMarginLoss",
     "KLDivLoss",
+    "RNNCell",
+    "LSTMCell",
+    "RNN",
+    "LSTM",
+    "GRUCell",
+    "GRU",
+    "Embedding",
+    "MultiheadAttention",
+    "AdditiveAttention",
     "utils",
 ]
