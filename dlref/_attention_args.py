@@ -28,13 +28,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlref._checks import (check_bool, check_floating, check_positive_int, check_real, check_same_dtype,
-                           shape_of)
+from dlref._checks import (check_bool, check_floating, check_int, check_positive_int, check_real,
+                           check_same_dtype, shape_of)
 
 __all__ = [
     "is_bool", "check_dropout_p", "check_scale", "check_attention_inputs", "check_attn_mask",
     "check_dropout_mask", "check_sdpa_args", "check_additive_args", "check_mha_init", "MhaShapes",
     "check_mha_args", "check_param_dtype",
+    "check_transformer_init", "TransformerShapes", "check_encoder_args", "check_decoder_args",
+    "check_dropout_masks", "check_positional_args",
 ]
 
 
@@ -292,3 +294,145 @@ def check_mha_args(query, key, value, key_padding_mask, need_weights, attn_mask,
         raise ValueError("is_causal=True needs attn_mask: it is a hint that attn_mask is the causal mask, "
                          "as in torch (make one with a lower-triangular boolean matrix)")
     return MhaShapes(batched, N, L, S)
+
+
+# -- Transformer layers -----------------------------------------------------------------------
+
+
+def check_transformer_init(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                           norm_first, bias) -> None:
+    """Constructor of ``TransformerEncoderLayer``/``TransformerDecoderLayer``."""
+    check_positive_int("d_model", d_model)
+    check_positive_int("nhead", nhead)
+    if d_model % nhead != 0:
+        raise ValueError(f"d_model must be divisible by nhead, got d_model={d_model} and nhead={nhead}")
+    check_positive_int("dim_feedforward", dim_feedforward)
+    check_dropout_p("dropout", dropout)
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be 'relu' or 'gelu', got {type(activation).__name__} "
+                        "(dlref takes torch's strings, not a callable)")
+    if activation not in ("relu", "gelu"):
+        raise ValueError(f"activation must be 'relu' or 'gelu', got {activation!r}")
+    check_real("layer_norm_eps", layer_norm_eps, low=0.0, high=math.inf, low_inclusive=False, high_inclusive=False)
+    for name, flag in (("batch_first", batch_first), ("norm_first", norm_first), ("bias", bias)):
+        check_bool(name, flag)
+
+
+class TransformerShapes(NamedTuple):
+    """What the Transformer checks found: batched or not, batch size N, target length T, source length S."""
+
+    batched: bool
+    N: int
+    T: int
+    S: int
+
+
+def _check_sequence(name: str, x, d_model: int, batch_first: bool, param, array_type: type):
+    """A ``(T, N, E)``/``(N, T, E)``/``(T, E)`` sequence of ``d_model`` features: ``(batched, N, T)``."""
+    _check_array_type(name, x, array_type)
+    check_floating(name, x)
+    check_param_dtype("param", param, name, x)
+    shape = shape_of(x)
+    if len(shape) not in (2, 3):
+        raise ValueError(f"{name} must be 3-D (batched) or 2-D (unbatched), got shape {shape}")
+    batched = len(shape) == 3
+    layout = ("(N, T, E)" if batch_first else "(T, N, E)") if batched else "(T, E)"
+    if shape[-1] != d_model:
+        raise ValueError(f"{name} must have d_model={d_model} features on its last dimension, layout {layout}, "
+                         f"got shape {shape}")
+    if not batched:
+        return False, 1, shape[0]
+    return (True, shape[0], shape[1]) if batch_first else (True, shape[1], shape[0])
+
+
+def _check_mask(name: str, mask, like_name: str, like, allowed: tuple[tuple[int, ...], ...], what: str,
+                array_type: type) -> None:
+    """A MultiheadAttention mask: boolean (``True`` = not allowed) or floating in ``like``'s dtype, of one shape."""
+    if mask is None:
+        return
+    _check_array_type(name, mask, array_type)
+    if not is_bool(mask):
+        if not _is_float(mask):
+            raise TypeError(f"{name} must be boolean (True = not allowed to attend) or floating point, "
+                            f"got dtype {mask.dtype}")
+        check_same_dtype(name, mask, like_name, like)
+    if shape_of(mask) not in allowed:
+        raise ValueError(f"{name} must have shape {' or '.join(str(s) for s in allowed)} ({what}), "
+                         f"got {shape_of(mask)}")
+
+
+def _check_causal(name: str, is_causal, mask_name: str, mask) -> None:
+    check_bool(name, is_causal)
+    if is_causal and mask is None:
+        raise ValueError(f"{name}=True needs {mask_name}: it is a hint that {mask_name} is the causal mask, as in "
+                         f"torch (make one with a lower-triangular boolean matrix)")
+
+
+def check_encoder_args(src, src_mask, src_key_padding_mask, is_causal, *, d_model: int, nhead: int,
+                       batch_first: bool, param, array_type: type) -> TransformerShapes:
+    """The arguments of ``TransformerEncoderLayer.forward``; ``T = S`` is the length of ``src``."""
+    batched, N, T = _check_sequence("src", src, d_model, batch_first, param, array_type)
+    heads = "(N * nhead, S, S)" if batched else "(nhead, S, S)"
+    _check_mask("src_mask", src_mask, "src", src, ((T, T), (N * nhead, T, T)), f"(S, S) or {heads}", array_type)
+    _check_mask("src_key_padding_mask", src_key_padding_mask, "src", src, ((N, T) if batched else (T,),),
+                "(N, S)" if batched else "(S,)", array_type)
+    _check_causal("is_causal", is_causal, "src_mask", src_mask)
+    return TransformerShapes(batched, N, T, T)
+
+
+def check_decoder_args(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask,
+                       tgt_is_causal, memory_is_causal, *, d_model: int, nhead: int, batch_first: bool, param,
+                       array_type: type) -> TransformerShapes:
+    """The arguments of ``TransformerDecoderLayer.forward``: target length T, memory length S."""
+    batched, N, T = _check_sequence("tgt", tgt, d_model, batch_first, param, array_type)
+    memory_batched, N_m, S = _check_sequence("memory", memory, d_model, batch_first, param, array_type)
+    if memory_batched != batched or N_m != N:
+        raise ValueError(f"memory must have tgt's batch layout and batch size, got tgt shape {shape_of(tgt)} and "
+                         f"memory shape {shape_of(memory)}")
+    heads = "(N * nhead, " if batched else "(nhead, "
+    _check_mask("tgt_mask", tgt_mask, "tgt", tgt, ((T, T), (N * nhead, T, T)), f"(T, T) or {heads}T, T)",
+                array_type)
+    _check_mask("memory_mask", memory_mask, "tgt", tgt, ((T, S), (N * nhead, T, S)), f"(T, S) or {heads}T, S)",
+                array_type)
+    _check_mask("tgt_key_padding_mask", tgt_key_padding_mask, "tgt", tgt, ((N, T) if batched else (T,),),
+                "(N, T)" if batched else "(T,)", array_type)
+    _check_mask("memory_key_padding_mask", memory_key_padding_mask, "tgt", tgt, ((N, S) if batched else (S,),),
+                "(N, S)" if batched else "(S,)", array_type)
+    _check_causal("tgt_is_causal", tgt_is_causal, "tgt_mask", tgt_mask)
+    _check_causal("memory_is_causal", memory_is_causal, "memory_mask", memory_mask)
+    return TransformerShapes(batched, N, T, S)
+
+
+def check_dropout_masks(masks, shapes: dict[str, tuple[int, ...]], array_type: type) -> None:
+    """``dropout_masks``: ``None`` or a dict from sub-module names (``shapes``' keys) to boolean keep-masks."""
+    if masks is None:
+        return
+    if not isinstance(masks, dict):
+        raise TypeError(f"dropout_masks must be None or a dict from sub-module names to boolean keep-masks, "
+                        f"got {type(masks).__name__}")
+    for key, mask in masks.items():
+        if key not in shapes:
+            raise ValueError(f"dropout_masks has key {key!r}; the layer's dropouts are {tuple(shapes)}")
+        check_dropout_mask(mask, shapes[key], array_type, name=f"dropout_masks[{key!r}]")
+
+
+def transformer_dropout_shapes(shapes: TransformerShapes, x_shape: tuple[int, ...], nhead: int,
+                               dim_feedforward: int, decoder: bool) -> dict[str, tuple[int, ...]]:
+    """The keep-mask shape of each dropout of a Transformer layer, by sub-module name, in the order they draw."""
+    batched, N, T, S = shapes
+    heads = (N, nhead) if batched else (nhead,)
+    x_shape = tuple(x_shape)
+    result = {"self_attn": heads + (T, T), "dropout1": x_shape}
+    if decoder:
+        result.update({"multihead_attn": heads + (T, S), "dropout2": x_shape})
+    result["dropout"] = x_shape[:-1] + (dim_feedforward,)
+    result["dropout3" if decoder else "dropout2"] = x_shape
+    return result
+
+
+def check_positional_args(max_len, d_model) -> None:
+    """``sinusoidal_positional_encoding``'s sizes: ``max_len`` >= 0 (0: an empty table), ``d_model`` >= 1, even."""
+    check_int("max_len", max_len, minimum=0)
+    check_positive_int("d_model", d_model)
+    if d_model % 2:
+        raise ValueError(f"d_model must be even (sine and cosine pairs), got {d_model}")

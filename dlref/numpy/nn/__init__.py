@@ -4,6 +4,8 @@ from dlref.numpy.nn import init, utils
 from dlref.numpy.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlref.numpy.nn.conv import Conv2d
 from dlref.numpy.nn.attention import AdditiveAttention, MultiheadAttention
+from dlref.numpy.nn.transformer import (PositionalEncoding, TransformerDecoderLayer, TransformerEncoderLayer,
+                                        sinusoidal_positional_encoding)
 from dlref.numpy.nn.dropout import Dropout
 from dlref.numpy.nn.embedding import Embedding
 from dlref.numpy.nn.gru import GRU, GRUCell
@@ -25,5 +27,6 @@ __all__ = [
     "RNNCell", "LSTMCell", "RNN", "LSTM",
     "GRUCell", "GRU", "Embedding",
     "MultiheadAttention", "AdditiveAttention",
+    "TransformerEncoderLayer", "TransformerDecoderLayer", "PositionalEncoding", "sinusoidal_positional_encoding",
     "init", "utils",
 ]

@@ -4,6 +4,8 @@ from dlref.torch.nn import utils
 from dlref.torch.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from dlref.torch.nn.conv import Conv2d
 from dlref.torch.nn.attention import AdditiveAttention, MultiheadAttention
+from dlref.torch.nn.transformer import (PositionalEncoding, TransformerDecoderLayer, TransformerEncoderLayer,
+                                        sinusoidal_positional_encoding)
 from dlref.torch.nn.linear import Linear
 from dlref.torch.nn.embedding import Embedding
 from dlref.torch.nn.gru import GRU, GRUCell
@@ -53,5 +55,9 @@ __all__ = [
     "Embedding",
     "MultiheadAttention",
     "AdditiveAttention",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+    "PositionalEncoding",
+    "sinusoidal_positional_encoding",
     "utils",
 ]
