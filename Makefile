@@ -36,3 +36,5 @@ test-thorough: setup
 # save the results the benchmarks page renders.
 bench: setup
 	.venv/bin/python benchmarks/conv2d.py --write --threads 1
+	.venv/bin/python benchmarks/lstm.py --write --threads 1
+	.venv/bin/python benchmarks/attention.py --write --threads 1

@@ -34,11 +34,14 @@ def public_modules(package) -> list[str]:
 
 nav = mkdocs_gen_files.Nav()
 for name in public_modules(dlref):
-    parts = tuple(name.split("."))
+    parts = name.split(".")
     doc_path = "/".join(parts) + ".md"
-    nav[parts] = doc_path
+    # Every page and every nav entry is titled with the full dotted name users import
+    # (dlref.numpy.nn and dlref.torch.nn, never two "nn"), not a title made from the file name.
+    nav[tuple(".".join(parts[: i + 1]) for i in range(len(parts)))] = doc_path
     with mkdocs_gen_files.open(f"reference/{doc_path}", "w") as page:
-        page.write(f"::: {name}\n")
+        page.write(f"---\ntitle: {name}\n---\n\n::: {name}\n")
 
+# The nav file literate-nav reads; docs/hooks/nav_files.py keeps it out of the built pages.
 with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as summary:
     summary.writelines(nav.build_literate_nav())

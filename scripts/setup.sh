@@ -2,8 +2,9 @@
 # Set up everything dlref needs on a fresh machine, idempotently:
 #   1. the virtual environment .venv with dlref (editable) and its torch, docs and test extras,
 #      torch pinned to the CPU build by scripts/constraints.txt;
-#   2. the site's front-end assets (MathJax, Mermaid) from npm at the versions pinned in
-#      assets/package-lock.json, into assets/node_modules (served by the site, not committed);
+#   2. the site's front-end assets (MathJax, Mermaid, the Chinese web font Noto Sans SC from
+#      @fontsource/noto-sans-sc) from npm at the versions pinned in assets/package-lock.json,
+#      into assets/node_modules (served by the site, never from a CDN, not committed);
 #   3. Debian's Chromium for the browser tests (only with --browser; needs root or sudo).
 # Each step is skipped when it is already done.
 set -euo pipefail

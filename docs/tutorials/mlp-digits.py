@@ -30,6 +30,7 @@
 # 6. do the same in PyTorch, and check the two agree.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits

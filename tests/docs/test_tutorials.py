@@ -27,6 +27,16 @@ def test_tutorials_found():
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
+def test_tutorial_plots_show_on_the_site(path):
+    """The site runs each tutorial as a notebook in a kernel that inherits MPLBACKEND=Agg from
+    the build, where plt.show() draws nothing: a tutorial that plots turns on the inline
+    backend with the (jupytext-commented) magic ``# %matplotlib inline``, a comment here."""
+    source = path.read_text(encoding="utf-8")
+    if "plt.show()" in source:
+        assert "\n# %matplotlib inline\n" in source, f"{path.name}: add '# %matplotlib inline' to its first code cell"
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_tutorial_runs(path, monkeypatch):
     monkeypatch.chdir(path.parent)  # as at build time: the notebook runs from its own folder
     threads = torch.get_num_threads()

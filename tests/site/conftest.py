@@ -1,10 +1,13 @@
-"""Build the site once per test session (mkdocs build --strict) and serve it on 127.0.0.1."""
+"""Build the site once per test session (mkdocs build --strict), serve it on 127.0.0.1, and
+open one headless Chromium that every browser test shares."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -40,13 +43,67 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _NoSearchIndexHandler(_QuietHandler):
+    """Serves the site with an empty search index (for the crawl of every page: each page that
+    loads the 2 MB index has Material index it anew, which search has tests of its own for)."""
+
+    EMPTY_INDEX = {"config": {"lang": ["en"], "separator": r"[\s\-]+", "pipeline": [],
+                              "fields": {"title": {"boost": 1000.0}, "text": {"boost": 1.0}}}, "docs": []}
+
+    def do_GET(self):
+        if self.path.split("?")[0].endswith("/search/search_index.json"):
+            body = json.dumps(self.EMPTY_INDEX).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            super().do_GET()
+
+
+def _serve(directory: Path, handler):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
 @pytest.fixture(scope="session")
 def site_url(built_site) -> str:
     """The built site served over HTTP on 127.0.0.1 (an ephemeral port) for the session."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = _serve(built_site, _QuietHandler)
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url_without_search_index(built_site) -> str:
+    """The built site served with an empty search index (see _NoSearchIndexHandler)."""
+    server = _serve(built_site, _NoSearchIndexHandler)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions",
+    # every host but 127.0.0.1 is unreachable: the site must need none (the tests also record
+    # each request to another host)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (``executable_path``: no browser download)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is part of the test extra")
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/setup.sh --browser (make test does)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -43,6 +44,61 @@ def test_no_page_loads_anything_from_another_host(built_site: Path):
 def test_math_and_diagram_assets_are_served_locally(built_site: Path):
     assert (built_site / "assets/vendor/mathjax/tex-svg-full.js").stat().st_size > 1_000_000
     assert (built_site / "assets/vendor/mermaid/mermaid.min.js").stat().st_size > 1_000_000
+
+
+def test_chinese_font_is_served_locally_in_subsets(built_site: Path):
+    css = (built_site / "assets/vendor/noto-sans-sc/noto-sans-sc.css").read_text(encoding="utf-8")
+    files = re.findall(r'url\("(files/[^"]+)"\)', css)
+    assert len(files) > 50, "expected Fontsource's unicode-range subsets"
+    for name in files:
+        assert name.endswith(".woff2") and (built_site / "assets/vendor/noto-sans-sc" / name).is_file(), name
+    assert css.count("unicode-range:") == css.count("@font-face") == len(files)
+    # CJK ranges only: Latin text (U+0000-U+024F) never falls through to this font
+    for first in re.findall(r"U\+([0-9a-f]+)", css):
+        assert int(first, 16) >= 0x2E80, f"a face covers U+{first}: Latin text would download the font"
+    for html in [built_site / "index.html", built_site / "foundations/backprop/index.html"]:
+        assert "assets/vendor/noto-sans-sc/noto-sans-sc.css" in html.read_text(encoding="utf-8"), html
+
+
+def test_tutorial_plots_appear_on_the_page(built_site: Path):
+    """Each plt.show() of a tutorial gives an image (the notebook runs with %matplotlib inline)."""
+    for source in sorted((ROOT / "docs" / "tutorials").glob("*.py")):
+        shows = source.read_text(encoding="utf-8").count("plt.show()")
+        html = (built_site / "tutorials" / source.stem / "index.html").read_text(encoding="utf-8")
+        images = html.count('src="data:image/png;base64,')
+        assert images >= shows > 0, f"{source.name}: {shows} plt.show() calls, {images} images on the page"
+
+
+def test_notebooks_are_not_served_from_a_stale_cache():
+    """mkdocs-jupyter's cache is keyed on the notebook alone, not on dlref: it stays off."""
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    jupyter = next(p["mkdocs-jupyter"] for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
+    assert jupyter.get("cache") == "false", "set cache: false for mkdocs-jupyter in mkdocs.yml"
+
+
+def test_search_index_has_no_tex_and_has_chinese_words(built_site: Path):
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    raw = [doc["location"] for doc in index["docs"]
+           if re.search(r"\\[()\[\]]", re.sub(r"<(code|pre)\b.*?</\1>", "", doc["title"] + doc["text"], flags=re.S))]
+    assert not raw, f"search previews would show TeX source: {raw[:10]}"
+    text = "".join(doc["text"] for doc in index["docs"])
+    assert "\u200b反向\u200b传播" in text or "\u200b反向传播\u200b" in text, "Chinese text is not cut into words (jieba)"
+    assert "\\u200b" in index["config"]["separator"], "the search separator must split on the zero-width space"
+
+
+def test_api_pages_are_titled_with_their_module(built_site: Path):
+    assert not (built_site / "reference" / "SUMMARY").exists(), "the nav file SUMMARY.md was built as a page"
+    for html in (built_site / "reference").rglob("index.html"):
+        module = ".".join(html.parent.relative_to(built_site / "reference").parts)
+        title = re.search(r"<title>(.*?)</title>", html.read_text(encoding="utf-8"))[1]
+        assert title.startswith(f"{module} - "), f"{html.relative_to(built_site)}: title {title!r}"
+
+
+def test_benchmark_table_puts_the_ratios_first(built_site: Path):
+    html = (built_site / "benchmarks/index.html").read_text(encoding="utf-8")
+    header = re.search(r"<thead>(.*?)</thead>", html, re.S)[1]
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<th\b[^>]*>(.*?)</th>", header, re.S)]
+    assert "ratio" in cells[1] and "ratio" in cells[2], cells
 
 
 def test_figures_are_built_and_linked(built_site: Path):
