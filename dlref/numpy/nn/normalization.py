@@ -57,6 +57,38 @@ def _accumulate(module: Module, grad_weight, grad_bias) -> None:
         module.bias.accumulate_grad(grad_bias)
 
 
+def _norm_layer_init(module: Module, num_features: int, eps, momentum, affine, track_running_stats, dtype,
+                     bias) -> None:
+    """The constructor of the batch and instance norm layers: checks, attributes, parameters, buffers."""
+    check_norm_layer_args(num_features, eps, momentum,
+                          {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
+                          dtype, allow_none_dtype=False)
+    module.num_features = num_features
+    module.eps = eps
+    module.momentum = momentum
+    module.affine = affine
+    module.track_running_stats = track_running_stats
+    _affine_parameters(module, num_features, affine, bias, dtype)
+    _running_buffers(module, num_features, track_running_stats, dtype)
+
+
+def _reset_running_stats(module: Module) -> None:
+    """running_mean = 0, running_var = 1, num_batches_tracked = 0 (when tracked)."""
+    if module.track_running_stats:
+        module.running_mean[...] = 0
+        module.running_var[...] = 1
+        module.num_batches_tracked[...] = 0
+
+
+def _reset_parameters(module: Module) -> None:
+    """Reset the running statistics, and weight to 1, bias to 0."""
+    _reset_running_stats(module)
+    if module.weight is not None:
+        module.weight.data[...] = 1
+    if module.bias is not None:
+        module.bias.data[...] = 0
+
+
 class _BatchNorm(Module):
     """What `BatchNorm1d` and `BatchNorm2d` share; they differ only in the input ranks they accept."""
 
@@ -67,31 +99,15 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, dtype=np.float32, *,
                  bias: bool = True):
         super().__init__()
-        check_norm_layer_args(num_features, eps, momentum,
-                              {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
-                              dtype, allow_none_dtype=False)
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        _affine_parameters(self, num_features, affine, bias, dtype)
-        _running_buffers(self, num_features, track_running_stats, dtype)
+        _norm_layer_init(self, num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
-        if self.track_running_stats:
-            self.running_mean[...] = 0
-            self.running_var[...] = 1
-            self.num_batches_tracked[...] = 0
+        _reset_running_stats(self)
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, and weight to 1, bias to 0."""
-        self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        _reset_parameters(self)
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         check_layer_input(type(self).__name__, input, self._ranks, self._layout, self.num_features)
@@ -373,31 +389,15 @@ class InstanceNorm2d(Module):
                  affine: bool = False, track_running_stats: bool = False, dtype=np.float32, *,
                  bias: bool = True):
         super().__init__()
-        check_norm_layer_args(num_features, eps, momentum,
-                              {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
-                              dtype, allow_none_dtype=False)
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        _affine_parameters(self, num_features, affine, bias, dtype)
-        _running_buffers(self, num_features, track_running_stats, dtype)
+        _norm_layer_init(self, num_features, eps, momentum, affine, track_running_stats, dtype, bias)
 
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
-        if self.track_running_stats:
-            self.running_mean[...] = 0
-            self.running_var[...] = 1
-            self.num_batches_tracked[...] = 0
+        _reset_running_stats(self)
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, and weight to 1, bias to 0."""
-        self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.data[...] = 1
-        if self.bias is not None:
-            self.bias.data[...] = 0
+        _reset_parameters(self)
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         check_layer_input("InstanceNorm2d", input, (3, 4), "3-D (C, H, W) or 4-D (N, C, H, W)",
