@@ -20,9 +20,6 @@ The docs page docs/benchmarks.md renders its table from that JSON file.
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import json
 import os
 import sys
 from pathlib import Path
@@ -31,8 +28,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conv2d import numpy_blas, set_threads  # noqa: E402  (the shared helpers)
-from lstm import machine_record, print_table, time_phases  # noqa: E402
+import common  # noqa: E402  (what the benchmark scripts share)
+from lstm import print_table  # noqa: E402
 
 from dlref.numpy import nn  # noqa: E402
 from dlref.testing import assert_close  # noqa: E402
@@ -95,7 +92,7 @@ def time_case(B: int, T: int, E: int, heads: int, need_weights: bool, repeats: i
     result = {"layer": "MultiheadAttention", "B": B, "T": T, "E": E, "num_heads": heads, "batch_first": True,
               "need_weights": need_weights,
               "shape": f"B={B}, T={T}, E={E}, {heads} heads, need_weights={need_weights}"}
-    time_phases(result, (("forward", numpy_forward, torch_forward),
+    common.time_phases(result, (("forward", numpy_forward, torch_forward),
                          ("forward_backward", numpy_step, torch_step)), repeats, warmup)
     flops = attention_flops(B, T, E)
     result["forward_gflop"] = flops / 1e9
@@ -108,18 +105,8 @@ def time_case(B: int, T: int, E: int, heads: int, need_weights: bool, repeats: i
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both NumPy's BLAS and torch (default: NumPy's BLAS threads)")
-    parser.add_argument("--repeats", type=int, default=25, help="timed calls per case and phase (median kept)")
-    parser.add_argument("--write", action="store_true", help="save the results to benchmarks/results/attention.json")
-    args = parser.parse_args(argv)
-
-    if args.threads is not None:
-        set_threads(args.threads)
-    blas = numpy_blas()
-    threads = blas["threads"]
-    torch.set_num_threads(threads)  # as many threads as NumPy's BLAS uses
+    args = common.parse_args(__doc__.split("\n\n")[0], RESULTS, argv)
+    threads, blas = common.use_threads(args)
 
     load_before = os.getloadavg()
     rows = [time_case(*case, repeats=args.repeats) for case in CASES]
@@ -130,16 +117,13 @@ def main(argv=None) -> dict:
     results = {
         "benchmark": "dlref.numpy.nn.MultiheadAttention vs torch.nn.MultiheadAttention (self-attention, "
                      "batch_first), forward and forward + backward, float32, CPU",
-        "command": "python benchmarks/attention.py --write" + (f" --threads {args.threads}" if args.threads else ""),
-        "machine": machine_record(threads, blas, load_before, load_after),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": common.command("attention.py", args),
+        "machine": common.machine_record(threads, blas, load_before, load_after),
+        "date": common.now(),
         "repeats": args.repeats,
         "layers": rows,
     }
-    if args.write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"wrote {RESULTS}")
+    common.save(results, RESULTS, args.write)
     return results
 
 

@@ -17,21 +17,15 @@ The docs page docs/benchmarks.md renders its table from that JSON file.
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import json
 import os
-import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conv2d import cpu_model, numpy_blas, set_threads, torch_blas  # noqa: E402  (the shared helpers)
+import common  # noqa: E402  (what the benchmark scripts share)
 
 from dlref.numpy import nn  # noqa: E402
 from dlref.testing import assert_close  # noqa: E402
@@ -54,49 +48,6 @@ def recurrent_flops(gates: int, T: int, B: int, I: int, H: int) -> int:
     per step for the recurrence; the elementwise gate arithmetic is O(T B H) and not counted.
     """
     return 2 * T * B * (I + H) * gates * H
-
-
-def time_alternating(ours_fn, theirs_fn, repeats: int, warmup: int) -> tuple[float, float]:
-    """Median seconds of ``ours_fn`` and ``theirs_fn``, called in alternation after ``warmup`` calls each."""
-    for _ in range(warmup):
-        ours_fn()
-        theirs_fn()
-    t_ours, t_theirs = [], []
-    for _ in range(repeats):  # alternate, so that both see the same machine load
-        start = time.perf_counter()
-        ours_fn()
-        t_ours.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        theirs_fn()
-        t_theirs.append(time.perf_counter() - start)
-    return statistics.median(t_ours), statistics.median(t_theirs)
-
-
-def time_phases(result: dict, phases, repeats: int, warmup: int) -> dict:
-    """Fill ``result`` with ``{phase}_numpy_ms``, ``{phase}_torch_ms`` and ``{phase}_ratio`` for each phase."""
-    for phase, ours_fn, theirs_fn in phases:
-        t_ours, t_theirs = time_alternating(ours_fn, theirs_fn, repeats, warmup)
-        result[f"{phase}_numpy_ms"] = 1e3 * t_ours
-        result[f"{phase}_torch_ms"] = 1e3 * t_theirs
-        result[f"{phase}_ratio"] = t_ours / t_theirs
-    return result
-
-
-def machine_record(threads: int, blas: dict, load_before, load_after) -> dict:
-    """The machine, the libraries and the load, in conv2d.json's layout."""
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numpy_blas": f"{blas['name']} {blas['version']}",
-        "torch": torch.__version__,
-        "torch_blas": torch_blas(),
-        "threads": threads,
-        "load_average_before": round(load_before[0], 2),
-        "load_average_after": round(load_after[0], 2),
-    }
 
 
 def time_layer(layer: str, T: int, B: int, I: int, H: int, repeats: int, warmup: int = 3) -> dict:
@@ -135,7 +86,7 @@ def time_layer(layer: str, T: int, B: int, I: int, H: int, repeats: int, warmup:
 
     result = {"layer": layer, "T": T, "B": B, "I": I, "H": H, "num_layers": 1, "batch_first": False,
               "shape": f"T={T}, B={B}, I={I}, H={H}"}
-    time_phases(result, (("forward", numpy_forward, torch_forward),
+    common.time_phases(result, (("forward", numpy_forward, torch_forward),
                          ("forward_backward", numpy_step, torch_step)), repeats, warmup)
     flops = recurrent_flops(GATES[layer], T, B, I, H)
     result["forward_gflop"] = flops / 1e9
@@ -160,18 +111,8 @@ def print_table(title: str, rows: list[dict], threads: int, load_before, load_af
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both NumPy's BLAS and torch (default: NumPy's BLAS threads)")
-    parser.add_argument("--repeats", type=int, default=25, help="timed calls per layer and phase (median kept)")
-    parser.add_argument("--write", action="store_true", help="save the results to benchmarks/results/lstm.json")
-    args = parser.parse_args(argv)
-
-    if args.threads is not None:
-        set_threads(args.threads)
-    blas = numpy_blas()
-    threads = blas["threads"]
-    torch.set_num_threads(threads)  # as many threads as NumPy's BLAS uses
+    args = common.parse_args(__doc__.split("\n\n")[0], RESULTS, argv)
+    threads, blas = common.use_threads(args)
 
     load_before = os.getloadavg()
     rows = [time_layer(*layer, repeats=args.repeats) for layer in LAYERS]
@@ -182,16 +123,13 @@ def main(argv=None) -> dict:
     results = {
         "benchmark": "dlref.numpy.nn.LSTM and GRU vs torch.nn.LSTM and GRU, forward and forward + backward, "
                      "float32, CPU",
-        "command": "python benchmarks/lstm.py --write" + (f" --threads {args.threads}" if args.threads else ""),
-        "machine": machine_record(threads, blas, load_before, load_after),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": common.command("lstm.py", args),
+        "machine": common.machine_record(threads, blas, load_before, load_after),
+        "date": common.now(),
         "repeats": args.repeats,
         "layers": rows,
     }
-    if args.write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"wrote {RESULTS}")
+    common.save(results, RESULTS, args.write)
     return results
 
 
