@@ -13,69 +13,31 @@ import pytest
 import torch
 
 from badinput.framework import Case, convert, expand, ids, judge
+from badinput.recurrent import (BAD_SIZES, BAD_STACK, BOOL, CELL, CELL_STRICTER, LAYER, H, I,
+                                 L, N, numpy_layer, torch_layer, twin_layer)
 from badinput.layers import BACKWARD_STRICTER, backward_before_forward, module_cases
 from dlref.numpy import nn
-from dlref.torch import nn as tnn
 
 rng = np.random.default_rng(0)
-L, N, I, H = 4, 2, 3, 5
 X = rng.standard_normal((L, N, I))                  # (L, N, H_in)
 XC = rng.standard_normal((N, I))                    # a cell's (N, H_in)
 H0 = rng.standard_normal((2, N, H))                 # h_0 of a 2-layer stack: (num_layers, N, H)
 HC = rng.standard_normal((N, H))                    # a cell's h
 
-LAYER = dict(input_size=I, hidden_size=H, num_layers=2, dtype=np.float64)
-CELL = dict(input_size=I, hidden_size=H, dtype=np.float64)
 
-BOOL = "bias, batch_first and bidirectional must be bools (torch's cells test bias for truth)"
-SIZES = "sizes must be >= 1 (torch builds a zero-size layer with a warning)"
-BAD_SIZES = [
-    ("input_size=0", {"input_size": 0}), ("input_size=2.5", {"input_size": 2.5}),
-    ("input_size=None", {"input_size": None}), ("hidden_size=0", {"hidden_size": 0}),
-    ("hidden_size=-1", {"hidden_size": -1}), ("hidden_size='5'", {"hidden_size": "5"}),
-    ("bias=None", {"bias": None}), ("bias=1", {"bias": 1}),
-    ("dtype=int64", {"dtype": np.int64}), ("dtype=complex128", {"dtype": np.complex128}),
-]
-BAD_STACK = BAD_SIZES + [
-    ("num_layers=0", {"num_layers": 0}), ("num_layers=1.5", {"num_layers": 1.5}),
-    ("num_layers=True", {"num_layers": True}), ("num_layers=None", {"num_layers": None}),
-    ("dropout=-0.1", {"dropout": -0.1}), ("dropout=1.5", {"dropout": 1.5}), ("dropout='0.5'", {"dropout": "0.5"}),
-    ("dropout=True", {"dropout": True}), ("dropout=nan", {"dropout": float("nan")}),
-    ("dropout=None", {"dropout": None}),
-    ("batch_first=None", {"batch_first": None}), ("bidirectional=None", {"bidirectional": None}),
-    ("bidirectional=1", {"bidirectional": 1}),
-]
-CELL_STRICTER = {"bias=None": BOOL, "bias=1": BOOL, "hidden_size=0": SIZES}
 STACK_STRICTER = {"bias=None": BOOL, "bias=1": BOOL}
-
-
-def _numpy_layer(name, kwargs):
-    return getattr(nn, name)(**kwargs, generator=np.random.default_rng(0))
-
-
-def _torch_layer(name, kwargs):
-    """torch.nn's layer with the NumPy layer's weights."""
-    layer = getattr(torch.nn, name)(**{k: v for k, v in kwargs.items() if k != "dtype"}, dtype=torch.float64)
-    layer.load_state_dict({k: torch.from_numpy(v) for k, v in _numpy_layer(name, kwargs).state_dict().items()})
-    return layer
-
-
-def _twin_layer(name, kwargs):
-    layer = getattr(tnn, name)(**{k: v for k, v in kwargs.items() if k != "dtype"}, dtype=torch.float64)
-    layer.load_state_dict(_torch_layer(name, kwargs).state_dict())
-    return layer
 
 
 def state_cases(name, kwargs, x, h, variant=""):
     """The forward pass given an initial state ``hx``, both backends, judged by torch."""
     def ours(input, hx):
-        return _numpy_layer(name, kwargs)(input, hx)
+        return numpy_layer(name, kwargs)(input, hx)
 
     def twin(input, hx):
-        return _twin_layer(name, kwargs)(input, hx)
+        return twin_layer(name, kwargs)(input, hx)
 
     def reference(input, hx):
-        return _torch_layer(name, kwargs)(input, hx)
+        return torch_layer(name, kwargs)(input, hx)
 
     suffix = f"-{variant}" if variant else ""
     return [Case(f"dlref.numpy.nn.{name}", ours, dict(input=x, hx=h), reference=reference,
@@ -87,19 +49,19 @@ def state_cases(name, kwargs, x, h, variant=""):
 def backward_case(name, kwargs, x, h, grad_names, variant=""):
     """The NumPy layer's backward after a forward from ``h``, judged by torch's autograd (grads for input and hx)."""
     def run(**grads):
-        layer = _numpy_layer(name, kwargs)
+        layer = numpy_layer(name, kwargs)
         layer(x, h)
         return layer.backward(*[grads[n] for n in grad_names])
 
     def reference(**grads):
         leaves = [torch.from_numpy(a.copy()).requires_grad_(True) for a in (x, h)]
-        outputs = _torch_layer(name, kwargs)(*leaves)
+        outputs = torch_layer(name, kwargs)(*leaves)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         # a None gradient for h_n means "no gradient flows from it" (dlref's documented default)
         pairs = [(o, grads[n]) for k, (o, n) in enumerate(zip(outputs, grad_names)) if k == 0 or grads[n] is not None]
         return torch.autograd.grad([o for o, _ in pairs], leaves, [g for _, g in pairs])
 
-    probe = _numpy_layer(name, kwargs)(x, h)
+    probe = numpy_layer(name, kwargs)(x, h)
     shapes = [a.shape for a in (probe if isinstance(probe, tuple) else (probe,))]
     args = {n: np.ones(shape) for n, shape in zip(grad_names, shapes)}
     suffix = f"-{variant}" if variant else ""
@@ -118,15 +80,15 @@ def dropout_masks_cases():
            ("dropout_masks=tuple_of_lists", {"dropout_masks": (good[0].tolist(),)})]
 
     def ours(dropout_masks):
-        return _numpy_layer("GRU", kwargs)(X, dropout_masks=dropout_masks)
+        return numpy_layer("GRU", kwargs)(X, dropout_masks=dropout_masks)
 
     def twin(dropout_masks):
         masks = [convert(m) if isinstance(m, np.ndarray) else m for m in dropout_masks] \
             if isinstance(dropout_masks, (list, tuple)) else convert(dropout_masks)
-        return _twin_layer("GRU", kwargs)(torch.from_numpy(X), dropout_masks=masks)
+        return twin_layer("GRU", kwargs)(torch.from_numpy(X), dropout_masks=masks)
 
     def twin_numpy_masks(dropout_masks):
-        return _twin_layer("GRU", kwargs)(torch.from_numpy(X), dropout_masks=dropout_masks)
+        return twin_layer("GRU", kwargs)(torch.from_numpy(X), dropout_masks=dropout_masks)
 
     return [Case("dlref.numpy.nn.GRU", ours, dict(dropout_masks=good), hostile=(), extra=bad,
                  id="GRU-dropout_masks"),

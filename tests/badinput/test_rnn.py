@@ -13,63 +13,25 @@ import pytest
 import torch
 
 from badinput.framework import COMMON_STRICTER, Case, convert, expand, ids, judge
+from badinput.recurrent import (BAD_SIZES, BAD_STACK, BOOL, CELL, CELL_STRICTER, LAYER, H, I,
+                                 L, N, numpy_layer, torch_layer, twin_layer)
 from badinput.layers import BACKWARD_STRICTER, backward_before_forward, module_cases
 from dlref.numpy import nn
-from dlref.torch import nn as tnn
 
 rng = np.random.default_rng(0)
-L, N, I, H = 4, 2, 3, 5
 X = rng.standard_normal((L, N, I))                  # (L, N, H_in)
 XC = rng.standard_normal((N, I))                    # a cell's (N, H_in)
 S = [rng.standard_normal((2, N, H)) for _ in range(2)]   # h_0, c_0 of a 2-layer stack: (num_layers, N, H)
 SC = [rng.standard_normal((N, H)) for _ in range(2)]     # a cell's h, c
 
-LAYER = dict(input_size=I, hidden_size=H, num_layers=2, dtype=np.float64)
-CELL = dict(input_size=I, hidden_size=H, dtype=np.float64)
 
-BOOL = "bias, batch_first and bidirectional must be bools (torch's cells test bias for truth)"
-SIZES = "sizes must be >= 1 (torch builds a zero-size layer with a warning)"
-BAD_SIZES = [
-    ("input_size=0", {"input_size": 0}), ("input_size=2.5", {"input_size": 2.5}),
-    ("input_size=None", {"input_size": None}), ("hidden_size=0", {"hidden_size": 0}),
-    ("hidden_size=-1", {"hidden_size": -1}), ("hidden_size='5'", {"hidden_size": "5"}),
-    ("bias=None", {"bias": None}), ("bias=1", {"bias": 1}),
-    ("dtype=int64", {"dtype": np.int64}), ("dtype=complex128", {"dtype": np.complex128}),
-]
-BAD_STACK = BAD_SIZES + [
-    ("num_layers=0", {"num_layers": 0}), ("num_layers=1.5", {"num_layers": 1.5}),
-    ("num_layers=True", {"num_layers": True}), ("num_layers=None", {"num_layers": None}),
-    ("dropout=-0.1", {"dropout": -0.1}), ("dropout=1.5", {"dropout": 1.5}), ("dropout='0.5'", {"dropout": "0.5"}),
-    ("dropout=True", {"dropout": True}), ("dropout=nan", {"dropout": float("nan")}),
-    ("dropout=None", {"dropout": None}),
-    ("batch_first=None", {"batch_first": None}), ("bidirectional=None", {"bidirectional": None}),
-    ("bidirectional=1", {"bidirectional": 1}),
-]
 BAD_NONLINEARITY = [("nonlinearity='sigmoid'", {"nonlinearity": "sigmoid"}),
                     ("nonlinearity=None", {"nonlinearity": None}), ("nonlinearity='TANH'", {"nonlinearity": "TANH"})]
-CELL_STRICTER = {"bias=None": BOOL, "bias=1": BOOL, "hidden_size=0": SIZES}
 LSTM_CELL_MIXED = ("a state must have the input's dtype (TypeError); torch's LSTM and LSTMCell mix a c_0 of "
                    "another dtype into c_n silently")
 
 
 # -- forward with initial states, and backward ---------------------------------------------------
-
-
-def _numpy_layer(name, kwargs):
-    return getattr(nn, name)(**kwargs, generator=np.random.default_rng(0))
-
-
-def _torch_layer(name, kwargs):
-    """torch.nn's layer with the NumPy layer's weights."""
-    layer = getattr(torch.nn, name)(**{k: v for k, v in kwargs.items() if k != "dtype"}, dtype=torch.float64)
-    layer.load_state_dict({k: torch.from_numpy(v) for k, v in _numpy_layer(name, kwargs).state_dict().items()})
-    return layer
-
-
-def _twin_layer(name, kwargs):
-    layer = getattr(tnn, name)(**{k: v for k, v in kwargs.items() if k != "dtype"}, dtype=torch.float64)
-    layer.load_state_dict(_torch_layer(name, kwargs).state_dict())
-    return layer
 
 
 def _hx(lstm: bool, states):
@@ -81,13 +43,13 @@ def state_cases(name, kwargs, x, states, state_names):
     lstm = len(state_names) == 2
 
     def ours(input, **st):
-        return _numpy_layer(name, kwargs)(input, _hx(lstm, [st[n] for n in state_names]))
+        return numpy_layer(name, kwargs)(input, _hx(lstm, [st[n] for n in state_names]))
 
     def twin(input, **st):
-        return _twin_layer(name, kwargs)(input, _hx(lstm, [st[n] for n in state_names]))
+        return twin_layer(name, kwargs)(input, _hx(lstm, [st[n] for n in state_names]))
 
     def reference(input, **st):
-        return _torch_layer(name, kwargs)(input, _hx(lstm, [st[n] for n in state_names]))
+        return torch_layer(name, kwargs)(input, _hx(lstm, [st[n] for n in state_names]))
 
     args = dict(input=x, **dict(zip(state_names, states)))
     stricter = dict(COMMON_STRICTER)
@@ -106,19 +68,19 @@ def backward_case(name, kwargs, x, states, state_names, grad_names):
     lstm = len(state_names) == 2
 
     def run(**grads):
-        layer = _numpy_layer(name, kwargs)
+        layer = numpy_layer(name, kwargs)
         layer(x, _hx(lstm, states))
         return layer.backward(*[grads[n] for n in grad_names])
 
     def reference(**grads):
         leaves = [torch.from_numpy(a.copy()).requires_grad_(True) for a in (x, *states)]
-        outputs = torch.utils._pytree.tree_leaves(_torch_layer(name, kwargs)(leaves[0], _hx(lstm, leaves[1:])))
+        outputs = torch.utils._pytree.tree_leaves(torch_layer(name, kwargs)(leaves[0], _hx(lstm, leaves[1:])))
         # a None gradient for a state output means "no gradient flows from it" (dlref's documented default)
         pairs = [(o, grads[n]) for k, (o, n) in enumerate(zip(outputs, grad_names))
                  if k == 0 or grads[n] is not None]
         return torch.autograd.grad([o for o, _ in pairs], leaves, [g for _, g in pairs])
 
-    probe = _numpy_layer(name, kwargs)(x, _hx(lstm, states))
+    probe = numpy_layer(name, kwargs)(x, _hx(lstm, states))
     shapes = [a.shape for a in torch.utils._pytree.tree_leaves(probe)]
     args = {n: np.ones(shape) for n, shape in zip(grad_names, shapes)}
     return Case(f"dlref.numpy.nn.{name}", run, args, reference=reference, stricter=BACKWARD_STRICTER,
@@ -138,12 +100,12 @@ def dropout_masks_cases(name):
            ("dropout_masks=None_inside", {"dropout_masks": [None]})]
 
     def ours(dropout_masks):
-        return _numpy_layer(name, kwargs)(X, dropout_masks=dropout_masks)
+        return numpy_layer(name, kwargs)(X, dropout_masks=dropout_masks)
 
     def twin(dropout_masks):
         masks = [convert(m) if isinstance(m, np.ndarray) else m for m in dropout_masks] \
             if isinstance(dropout_masks, list) else convert(dropout_masks)
-        return _twin_layer(name, kwargs)(torch.from_numpy(X), dropout_masks=masks)
+        return twin_layer(name, kwargs)(torch.from_numpy(X), dropout_masks=masks)
 
     return [Case(f"dlref.numpy.nn.{name}", ours, dict(dropout_masks=good), hostile=(), extra=bad,
                  id=f"{name}-dropout_masks"),
