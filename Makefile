@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 
-.PHONY: serve test test-thorough setup build bench
+.PHONY: serve test test-thorough setup build bench experiments
 
 setup:
 	scripts/setup.sh
@@ -38,3 +38,10 @@ bench: setup
 	.venv/bin/python benchmarks/conv2d.py --write --threads 1
 	.venv/bin/python benchmarks/lstm.py --write --threads 1
 	.venv/bin/python benchmarks/attention.py --write --threads 1
+
+# Rerun the recorded runs (trainings too long for the tests; minutes each) and save the
+# records the pages render (experiments/results/*.json). The tests run each with --quick.
+experiments: setup
+	for script in experiments/[a-z]*.py; do \
+	  [ "$$script" = experiments/common.py ] || .venv/bin/python "$$script" --write || exit 1; \
+	done

@@ -5,7 +5,8 @@
 #   2. the site's front-end assets (MathJax, Mermaid, the Chinese web font Noto Sans SC from
 #      @fontsource/noto-sans-sc) from npm at the versions pinned in assets/package-lock.json,
 #      into assets/node_modules (served by the site, never from a CDN, not committed);
-#   3. Debian's Chromium for the browser tests (only with --browser; needs root or sudo).
+#   3. with --browser (the tests' set-up; needs root or sudo), Debian packages the tests use:
+#      Chromium for the browser tests and fortunes (the labelled text of the sequence pages).
 # Each step is skipped when it is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +35,15 @@ if [ ! -f assets/node_modules/.package-lock.json ] || [ assets/package-lock.json
   (cd assets && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  echo "== Chromium (Debian package) for the browser tests"
+debs=()
+if [ "$want_browser" = 1 ]; then
+  command -v chromium >/dev/null 2>&1 || debs+=(chromium)
+  [ -f /usr/share/games/fortunes/computers ] || debs+=(fortunes)
+fi
+if [ "${#debs[@]}" -gt 0 ]; then
+  echo "== Debian packages for the tests: ${debs[*]}"
   sudo_cmd=""
   [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${debs[@]}" >/dev/null
 fi

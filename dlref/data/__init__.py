@@ -11,9 +11,11 @@ Every random draw comes from an explicit ``numpy.random.Generator`` (``generator
 * Splits: `train_test_split` (optionally stratified), `KFold`, `StratifiedKFold`.
 * Class imbalance: `random_oversample`, `random_undersample`, `compute_class_weight`.
 * Augmentation: the module `augment` (flips, rotations, crops, noise; EDA for text).
+* Text: the module `text` (Debian's ``fortunes`` as labelled text, a tokenizer, a
+  vocabulary, Keras's ``pad_sequences``).
 """
 
-from dlref.data import augment
+from dlref.data import augment, text
 from dlref.data.imbalance import compute_class_weight, random_oversample, random_undersample
 from dlref.data.preprocessing import MinMaxScaler, StandardScaler, min_max_scale, one_hot, standardize
 from dlref.data.split import KFold, StratifiedKFold, split_sizes, train_test_split
@@ -22,5 +24,5 @@ __all__ = [
     "StandardScaler", "MinMaxScaler", "standardize", "min_max_scale", "one_hot",
     "train_test_split", "split_sizes", "KFold", "StratifiedKFold",
     "compute_class_weight", "random_oversample", "random_undersample",
-    "augment",
+    "augment", "text",
 ]

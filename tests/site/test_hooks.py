@@ -113,3 +113,57 @@ def test_layer_benchmark_table_leads_with_the_ratio_and_its_goal():
     assert [c.strip() for c in header.strip("|").split("|")][2:4] == ["fwd + bwd ratio", "goal"]
     assert [c.strip() for c in lstm.strip("|").split("|")][2:4] == ["**3.00**", "≤ 4: met"]
     assert [c.strip() for c in gru.strip("|").split("|")][3] == "none"
+
+
+# -- records.py: recorded runs on the pages ----------------------------------------------------
+
+records = load("records")
+
+
+@pytest.fixture
+def record_dir(tmp_path, monkeypatch):
+    import json
+
+    record = {
+        "name": "demo", "command": "python experiments/demo.py --write", "date": "2026-12-07 12:00 UTC",
+        "wall_seconds": 61.2, "quick": False, "seeds": {"torch": 0},
+        "machine": {"cpu": "Some CPU", "cores": 2, "threads": 1, "platform": "Linux", "python": "3.11.2",
+                    "numpy": "2.4.6", "torch": "2.13.0", "dlref_commit": "abc1234"},
+        "results": {"loss": [2.5, 1.25, 0.123456], "best": {"model": "lstm", "acc": 0.91234},
+                    "table": {"columns": ["model", "params", "acc"], "formats": ["", ",d", ".3f"],
+                              "rows": [["lstm", 12345, 0.91234], ["gru", 9000, 0.9]]}},
+    }
+    (tmp_path / "demo.json").write_text(json.dumps(record))
+    monkeypatch.setattr(records, "RESULTS", tmp_path)
+    return tmp_path
+
+
+def test_record_values_are_read_from_the_record(record_dir):
+    page = "Loss [[value: demo loss.-1 .3f]] with [[value: demo best.model]] (acc [[value: demo best.acc]])."
+    assert records.on_page_markdown(page, None, None, None) == "Loss 0.123 with lstm (acc 0.9123)."
+
+
+def test_record_values_inside_code_are_left_alone(record_dir):
+    page = "```text\n[[value: demo loss.0]]\n```\n[[value: demo loss.0]]"
+    assert records.on_page_markdown(page, None, None, None) == "```text\n[[value: demo loss.0]]\n```\n2.5"
+
+
+def test_record_table_and_provenance(record_dir):
+    out = records.on_page_markdown("[[record-table: demo table]]\n\n    [[record: demo]]", None, None, None)
+    assert "| model | params | acc |" in out
+    assert "| lstm | 12,345 | 0.912 |" in out
+    assert '    !!! info "Recorded run: `demo`"' in out
+    assert "python experiments/demo.py --write" in out and "commit abc1234" in out and "torch 0" in out
+
+
+@pytest.mark.parametrize("page, message", [
+    ("[[value: demo loss.7]]", "no results.loss.7"),
+    ("[[value: demo nothing]]", "no results.nothing"),
+    ("[[value: missing loss]]", "cannot read"),
+    ("[[record-table: demo best]]", "is not a table"),
+])
+def test_record_errors_fail_the_build(record_dir, page, message):
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=message):
+        records.on_page_markdown(page, None, None, None)

@@ -1,0 +1,1 @@
+"""Recorded runs: experiments too long for the test suite, whose JSON records the pages render."""
