@@ -31,6 +31,11 @@ EXCLUDED = {
                                       "the NumPy base class stands in for it",
     "models.Perceptron": "Rosenblatt's perceptron learning rule is a teaching model with no gradient; "
                          "torch has no class for it and a twin would only repeat the NumPy loop",
+    "models.RBM": "torch has no RBM, and an RBM learns by Gibbs sampling and contrastive "
+                  "divergence, not autograd; the reference it is checked against is "
+                  "scikit-learn's BernoulliRBM (transform, free energy, PCD updates draw for draw)",
+    "models.DBN": "stacked RBMs pretrained by contrastive divergence (no torch class, no "
+                  "autograd); its to_mlp() is a Sequential of Linear and Sigmoid, which have twins",
 }
 
 

@@ -1,4 +1,5 @@
-"""Rosenblatt's perceptron: one linear unit, a step activation, and the perceptron learning rule."""
+"""Rosenblatt's perceptron: one linear unit, a step activation, and the perceptron
+learning rule."""
 
 from __future__ import annotations
 
@@ -7,56 +8,72 @@ import numbers
 
 import numpy as np
 
-from dlref._checks import check_floating, check_last_dim, check_ndim, check_positive_int, check_real
+from dlref._checks import (
+    check_floating,
+    check_last_dim,
+    check_ndim,
+    check_positive_int,
+    check_real,
+)
 from dlref.numpy.nn.module import Module, Parameter
 
 
 def _check_labels(name: str, y) -> np.ndarray:
-    """Labels must be integers or booleans equal to 0 or 1; returns them as an int64 array."""
+    """Labels must be integers or booleans equal to 0 or 1; returns them as an int64
+    array."""
     y = np.asarray(y)
     if not (np.issubdtype(y.dtype, np.integer) or y.dtype == np.bool_):
         raise TypeError(f"{name} must hold integer labels 0 or 1, got dtype {y.dtype}")
     if y.size and not np.all((y == 0) | (y == 1)):
         bad = y[(y != 0) & (y != 1)]
-        raise ValueError(f"{name} must hold labels 0 or 1, got {bad.ravel()[0].item()!r}")
+        raise ValueError(
+            f"{name} must hold labels 0 or 1, got {bad.ravel()[0].item()!r}"
+        )
     return y.astype(np.int64)
 
 
 class Perceptron(Module):
-    r"""Rosenblatt's perceptron: a linear unit followed by a step, trained by the perceptron rule.
+    r"""Rosenblatt's perceptron: a linear unit followed by a step, trained by the
+    perceptron rule.
 
     A weighted sum and a threshold (the step function $H$):
 
-    $$z = w \cdot x + b, \qquad \hat y = H(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}$$
+    $$z = w \cdot x + b, \qquad \hat y = H(z) =
+    \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}$$
 
-    Learning rule, applied to one example at a time; it changes the weights only when the
-    prediction is wrong, since $y - \hat y \in \{-1, 0, 1\}$:
+    Learning rule, applied to one example at a time; it changes the weights only when
+    the prediction is wrong, since $y - \hat y \in \{-1, 0, 1\}$:
 
-    $$w \leftarrow w + \eta\,(y - \hat y)\,x, \qquad b \leftarrow b + \eta\,(y - \hat y)$$
+    $$w \leftarrow w + \eta\,(y - \hat y)\,x,
+    \qquad b \leftarrow b + \eta\,(y - \hat y)$$
 
     If the two classes are linearly separable with margin $\gamma$ by a unit vector and
-    every $\lVert (x, 1) \rVert \le R$, the rule makes at most $(R/\gamma)^2$
-    mistakes in total, whatever the order of the examples (Novikoff's theorem); if they are
-    not separable (XOR), it never stops making mistakes.
+    every $\lVert (x, 1) \rVert \le R$, the rule makes at most $(R/\gamma)^2$ mistakes
+    in total, whatever the order of the examples (Novikoff's theorem); if they are not
+    separable (XOR), it never stops making mistakes.
 
     Args:
         in_features: number of input features.
-        lr: the learning rate $\eta > 0$, finite (default 1). Starting from zero weights, as
-            here, it only rescales ``weight`` and ``bias`` and leaves every prediction unchanged.
-        dtype: dtype of ``weight`` and ``bias``, a NumPy floating dtype (default ``np.float64``).
+        lr: the learning rate $\eta > 0$, finite (default 1). Starting from zero
+            weights, as here, it only rescales ``weight`` and ``bias`` and leaves every
+            prediction unchanged.
+        dtype: dtype of ``weight`` and ``bias``, a NumPy floating dtype (default
+            ``np.float64``).
 
-    Every input (``fit``'s ``X``, ``step``'s ``x``, ``predict``'s ``input``) must be a floating
-    NumPy array of finite values: a NaN or inf raises ``ValueError``, as in scikit-learn,
-    instead of corrupting the weights or giving a label that means nothing.
+    Every input (``fit``'s ``X``, ``step``'s ``x``, ``predict``'s ``input``) must be a
+    floating NumPy array of finite values: a NaN or inf raises ``ValueError``, as in
+    scikit-learn, instead of corrupting the weights or giving a label that means
+    nothing.
 
     Attributes:
-        weight: ``Parameter`` of shape ``(1, in_features)``, initialized to zeros (the layout
-            of ``Linear(in_features, 1).weight``, so ``state_dict()`` loads into one).
+        weight: ``Parameter`` of shape ``(1, in_features)``, initialized to zeros (the
+            layout of ``Linear(in_features, 1).weight``, so ``state_dict()`` loads into
+            one).
         bias: ``Parameter`` of shape ``(1,)``, initialized to zero.
 
     Shape:
-        input ``(*, in_features)``; ``decision_function`` gives ``(*,)`` floats, ``predict``
-        and ``forward`` give ``(*,)`` labels in {0, 1} (``int64``).
+        input ``(*, in_features)``; ``decision_function`` gives ``(*,)`` floats,
+        ``predict`` and ``forward`` give ``(*,)`` labels in {0, 1} (``int64``).
 
     PyTorch equivalent: none (torch has no perceptron). scikit-learn's
     ``sklearn.linear_model.Perceptron(eta0=1, penalty=None, shuffle=False, tol=None)``
@@ -66,11 +83,10 @@ class Perceptron(Module):
     for the very first example.
 
     References:
-        Rosenblatt, 1958, "The perceptron: a probabilistic model for information storage and
-        organization in the brain", Psychological Review 65(6).
-        https://doi.org/10.1037/h0042519 ;
-        Novikoff, 1962, "On convergence proofs on perceptrons", Symposium on the Mathematical
-        Theory of Automata.
+        Rosenblatt, 1958, "The perceptron: a probabilistic model for information storage
+        and organization in the brain", Psychological Review 65(6).
+        https://doi.org/10.1037/h0042519 ; Novikoff, 1962, "On convergence proofs on
+        perceptrons", Symposium on the Mathematical Theory of Automata.
     """
 
     def __init__(self, in_features: int, lr: float = 1.0, dtype=np.float64):
@@ -82,18 +98,23 @@ class Perceptron(Module):
         try:
             dtype = np.dtype(dtype)
         except TypeError:
-            raise TypeError(f"dtype must be a NumPy floating-point dtype, got {dtype!r}") from None
+            raise TypeError(
+                f"dtype must be a NumPy floating-point dtype, got {dtype!r}"
+            ) from None
         if not np.issubdtype(dtype, np.floating):
             raise TypeError(f"dtype must be a floating-point dtype, got {dtype}")
         self.in_features = in_features
         self.lr = float(lr)
-        # zero weights: the classic start; the perceptron needs no symmetry breaking (one unit)
-        self.weight = Parameter(np.zeros((1, in_features), dtype=dtype), requires_grad=False)
+        # zero weights: the classic start;
+        # the perceptron needs no symmetry breaking (one unit)
+        self.weight = Parameter(
+            np.zeros((1, in_features), dtype=dtype), requires_grad=False
+        )
         self.bias = Parameter(np.zeros(1, dtype=dtype), requires_grad=False)
 
     def _check_input(self, name: str, x) -> None:
-        """A floating array ``(*, in_features)`` of finite values (a NaN or inf would corrupt the weights,
-        or give a label that means nothing)."""
+        """A floating array ``(*, in_features)`` of finite values (a NaN or inf would
+        corrupt the weights, or give a label that means nothing)."""
         if not isinstance(x, np.ndarray):
             raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
         check_floating(name, x)
@@ -119,11 +140,12 @@ class Perceptron(Module):
         return self.predict(input)
 
     def backward(self, grad_output):
-        """Not defined: the step has zero derivative wherever it has one, so the perceptron
-        learns with its own rule (``step``, ``fit``), not by backpropagation."""
+        """Not defined: the step has zero derivative wherever it has one, so the
+        perceptron learns with its own rule (``step``, ``fit``), not by
+        backpropagation."""
         raise RuntimeError(
-            "Perceptron has no backward: the step function's derivative is 0 almost everywhere; "
-            "train it with step() or fit()"
+            "Perceptron has no backward: the step function's derivative is 0 almost "
+            "everywhere; train it with step() or fit()"
         )
 
     def step(self, x: np.ndarray, y) -> bool:
@@ -147,8 +169,8 @@ class Perceptron(Module):
 
     def _update(self, x: np.ndarray, y: int) -> bool:
         """The rule itself, on checked arguments."""
-        w = self.weight.data[0]                          # (in_features,), a view
-        b = self.bias.data                               # (1,)
+        w = self.weight.data[0]  # (in_features,), a view
+        b = self.bias.data  # (1,)
         # y_hat = H(w . x + b)
         y_hat = 1 if x @ w + b[0] > 0 else 0
         # y - y_hat is -1, 0 or 1: nothing changes on a correct prediction
@@ -160,8 +182,14 @@ class Perceptron(Module):
         b += self.lr * error
         return True
 
-    def fit(self, X: np.ndarray, y, epochs: int = 100, shuffle: bool = False,
-            generator: np.random.Generator | None = None) -> list[int]:
+    def fit(
+        self,
+        X: np.ndarray,
+        y,
+        epochs: int = 100,
+        shuffle: bool = False,
+        generator: np.random.Generator | None = None,
+    ) -> list[int]:
         """Run the learning rule over ``X`` for up to ``epochs`` passes.
 
         Stops after the first epoch with no mistake (the data are then separated and no
@@ -172,11 +200,12 @@ class Perceptron(Module):
             y: labels, shape ``(N,)``, integers 0 or 1.
             epochs: the largest number of passes over the data.
             shuffle: visit the samples in a new random order each epoch.
-            generator: ``numpy.random.Generator`` for the shuffling (a fresh one if ``None``).
+            generator: ``numpy.random.Generator`` for the shuffling (a fresh one if
+                ``None``).
 
         Returns:
-            The number of mistakes (updates) in each epoch run; the last is 0 if and only if
-            the perceptron separates the data.
+            The number of mistakes (updates) in each epoch run; the last is 0 if and
+            only if the perceptron separates the data.
         """
         check_floating("X", X)
         check_ndim("X", X, (2,), "(N, in_features)")
@@ -184,12 +213,18 @@ class Perceptron(Module):
         y = _check_labels("y", y)
         check_ndim("y", y, (1,), "(N,)")
         if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y must have one label per row of X: X has {X.shape[0]} rows, y has {y.shape[0]}")
+            raise ValueError(
+                f"y must have one label per row of X: X has {X.shape[0]} rows, y has "
+                f"{y.shape[0]}"
+            )
         check_positive_int("epochs", epochs)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
         if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"generator must be a numpy.random.Generator, got {type(generator).__name__}")
+            raise TypeError(
+                "generator must be a numpy.random.Generator, got "
+                f"{type(generator).__name__}"
+            )
         rng = generator if generator is not None else np.random.default_rng()
 
         mistakes_per_epoch = []
