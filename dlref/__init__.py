@@ -3,7 +3,8 @@
 Two backends with the same public names:
 
 * ``dlref.numpy``: NumPy from scratch, with explicit backward passes.
-* ``dlref.torch``: PyTorch built from tensor primitives, parameter names as in ``torch.nn``.
+* ``dlref.torch``: PyTorch built from tensor primitives, parameter names as in
+  ``torch.nn``.
 
 Importing ``dlref`` imports neither backend (and never torch).
 """

@@ -1,4 +1,5 @@
-r"""Parameter and operation counts of convolution and linear layers, from their formulas.
+r"""Parameter and operation counts of convolution and linear layers, from their
+formulas.
 
 What is counted, stated once for every function here:
 
@@ -10,16 +11,17 @@ What is counted, stated once for every function here:
   add separately. This is the convention of ``torch.utils.flop_counter`` and of most
   papers that say "FLOPs". It is exact for a layer with bias ($K$ products, $K - 1$
   additions to sum them, one more to add the bias); without bias the true count is one
-  less per output element. Bias additions, activations, pooling and normalization are not
-  counted.
+  less per output element. Bias additions, activations, pooling and normalization are
+  not counted.
 
-Operation counts are **per example** (one image, one input vector): multiply by the batch
-size for a batch.
+Operation counts are **per example** (one image, one input vector): multiply by the
+batch size for a batch.
 
 For a 2-D convolution with $C_{in}$ input and $C_{out}$ output channels, a
 $k_H \times k_W$ kernel, $g$ groups and an $H_{out} \times W_{out}$ output:
 
-$$\text{parameters} = C_{out} \cdot \frac{C_{in}}{g} \cdot k_H k_W + C_{out}\ [\text{bias}]$$
+$$\text{parameters} = C_{out} \cdot \frac{C_{in}}{g} \cdot k_H k_W +
+C_{out}\ [\text{bias}]$$
 
 $$\text{MACs} = H_{out} W_{out} \cdot C_{out} \cdot \frac{C_{in}}{g} \cdot k_H k_W$$
 
@@ -33,12 +35,20 @@ from dlref._checks import check_bool, check_positive_int
 from dlref._geometry import check_groups, conv_output_length, pair, resolve_padding
 
 __all__ = [
-    "conv2d_output_size", "conv2d_parameters", "conv2d_macs", "conv2d_flops",
-    "linear_parameters", "linear_macs", "linear_flops", "count_parameters",
+    "conv2d_output_size",
+    "conv2d_parameters",
+    "conv2d_macs",
+    "conv2d_flops",
+    "linear_parameters",
+    "linear_macs",
+    "linear_flops",
+    "count_parameters",
 ]
 
 
-def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, int]:
+def conv2d_output_size(
+    input_size, kernel_size, stride=1, padding=0, dilation=1
+) -> tuple[int, int]:
     r"""Output height and width of a 2-D convolution (torch's formula).
 
     $$H_{out} = \left\lfloor \frac{H + 2p - d(k - 1) - 1}{s} \right\rfloor + 1$$
@@ -59,16 +69,21 @@ def conv2d_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)
     s = pair("stride", stride, 1)
     d = pair("dilation", dilation, 1)
     top, bottom, left, right = resolve_padding(padding, k, s, d)
-    out = (conv_output_length(H, k[0], s[0], top + bottom, d[0]),
-           conv_output_length(W, k[1], s[1], left + right, d[1]))
+    out = (
+        conv_output_length(H, k[0], s[0], top + bottom, d[0]),
+        conv_output_length(W, k[1], s[1], left + right, d[1]),
+    )
     if out[0] < 1 or out[1] < 1:
-        raise ValueError(f"kernel_size={kernel_size!r} (dilation={dilation!r}) does not fit the input "
-                         f"{H}x{W} with padding={padding!r}")
+        raise ValueError(
+            f"kernel_size={kernel_size!r} (dilation={dilation!r}) does not fit the "
+            f"input {H}x{W} with padding={padding!r}"
+        )
     return out
 
 
-def conv2d_parameters(in_channels: int, out_channels: int, kernel_size, groups: int = 1,
-                      bias: bool = True) -> int:
+def conv2d_parameters(
+    in_channels: int, out_channels: int, kernel_size, groups: int = 1, bias: bool = True
+) -> int:
     r"""Number of learnable scalars of ``torch.nn.Conv2d`` with these arguments.
 
     $$C_{out} \cdot \frac{C_{in}}{g} \cdot k_H k_W + C_{out}\ [\text{if bias}]$$
@@ -92,11 +107,21 @@ def conv2d_parameters(in_channels: int, out_channels: int, kernel_size, groups: 
     kH, kW = pair("kernel_size", kernel_size, 1)
     check_bool("bias", bias)
     # C_out * (C_in / g) * kH * kW weights, + C_out biases
-    return out_channels * (in_channels // groups) * kH * kW + (out_channels if bias else 0)
+    return out_channels * (in_channels // groups) * kH * kW + (
+        out_channels if bias else 0
+    )
 
 
-def conv2d_macs(in_channels: int, out_channels: int, kernel_size, input_size, stride=1, padding=0,
-                dilation=1, groups: int = 1) -> int:
+def conv2d_macs(
+    in_channels: int,
+    out_channels: int,
+    kernel_size,
+    input_size,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> int:
     r"""Multiply-accumulates of one 2-D convolution on one image.
 
     $$\text{MACs} = H_{out} W_{out} \cdot C_{out} \cdot \frac{C_{in}}{g} \cdot k_H k_W$$
@@ -119,14 +144,25 @@ def conv2d_macs(in_channels: int, out_channels: int, kernel_size, input_size, st
     """
     check_groups(in_channels, out_channels, groups)
     kH, kW = pair("kernel_size", kernel_size, 1)
-    H_out, W_out = conv2d_output_size(input_size, kernel_size, stride, padding, dilation)
+    H_out, W_out = conv2d_output_size(
+        input_size, kernel_size, stride, padding, dilation
+    )
     # H_out W_out C_out (C_in / g) kH kW
     return H_out * W_out * out_channels * (in_channels // groups) * kH * kW
 
 
-def conv2d_flops(in_channels: int, out_channels: int, kernel_size, input_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1) -> int:
-    r"""Floating-point operations of one 2-D convolution on one image: $2 \times$ `conv2d_macs`.
+def conv2d_flops(
+    in_channels: int,
+    out_channels: int,
+    kernel_size,
+    input_size,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups: int = 1,
+) -> int:
+    r"""Floating-point operations of one 2-D convolution on one image: $2 \times$
+    `conv2d_macs`.
 
     A multiply-add counts as two operations (the convention of
     ``torch.utils.flop_counter.FlopCounterMode``); the bias is not counted.
@@ -144,11 +180,21 @@ def conv2d_flops(in_channels: int, out_channels: int, kernel_size, input_size, s
     Returns:
         The FLOP count per image, an int.
     """
-    return 2 * conv2d_macs(in_channels, out_channels, kernel_size, input_size, stride, padding, dilation, groups)
+    return 2 * conv2d_macs(
+        in_channels,
+        out_channels,
+        kernel_size,
+        input_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+    )
 
 
 def linear_parameters(in_features: int, out_features: int, bias: bool = True) -> int:
-    r"""Number of learnable scalars of ``torch.nn.Linear``: $n_{out} n_{in} + n_{out}$ (with bias)."""
+    r"""Number of learnable scalars of ``torch.nn.Linear``: $n_{out} n_{in} + n_{out}$
+    (with bias)."""
     check_positive_int("in_features", in_features)
     check_positive_int("out_features", out_features)
     check_bool("bias", bias)
@@ -156,14 +202,16 @@ def linear_parameters(in_features: int, out_features: int, bias: bool = True) ->
 
 
 def linear_macs(in_features: int, out_features: int) -> int:
-    r"""Multiply-accumulates of ``torch.nn.Linear`` on one input vector: $n_{out} n_{in}$."""
+    r"""Multiply-accumulates of ``torch.nn.Linear`` on one input vector:
+    $n_{out} n_{in}$."""
     check_positive_int("in_features", in_features)
     check_positive_int("out_features", out_features)
     return out_features * in_features
 
 
 def linear_flops(in_features: int, out_features: int) -> int:
-    r"""Floating-point operations of ``torch.nn.Linear`` on one input vector: $2\, n_{out} n_{in}$."""
+    r"""Floating-point operations of ``torch.nn.Linear`` on one input vector:
+    $2\, n_{out} n_{in}$."""
     return 2 * linear_macs(in_features, out_features)
 
 
@@ -185,7 +233,9 @@ def count_parameters(module, trainable_only: bool = False) -> int:
     PyTorch idiom it replaces: ``sum(p.numel() for p in model.parameters())``.
     """
     if not hasattr(module, "parameters"):
-        raise TypeError(f"module must have a parameters() method, got {type(module).__name__}")
+        raise TypeError(
+            f"module must have a parameters() method, got {type(module).__name__}"
+        )
     check_bool("trainable_only", trainable_only)
     total = 0
     for param in module.parameters():

@@ -3,16 +3,16 @@
 When one class is rare, a model can score a high accuracy by never predicting it. Two
 remedies change what the loss sees:
 
-* **Resampling** the training set: `random_oversample` repeats rows of the smaller classes
-  (drawn with replacement) until every class is as large as the largest;
+* **Resampling** the training set: `random_oversample` repeats rows of the smaller
+  classes (drawn with replacement) until every class is as large as the largest;
   `random_undersample` drops rows of the larger classes until every class is as small as
   the smallest.
 * **Class weights** in the loss: `compute_class_weight("balanced", ...)` gives class $c$
   the weight $n / (K n_c)$, to pass as ``CrossEntropyLoss(weight=...)``; each class then
   contributes the same total weight.
 
-Resample the training set only, after splitting: a copy of a training row in the test set
-is leakage.
+Resample the training set only, after splitting: a copy of a training row in the test
+set is leakage.
 """
 
 from __future__ import annotations
@@ -46,63 +46,87 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
     $$
 
     for $n$ samples, $K$ classes and $n_c$ samples of class $c$ (with ``sample_weight``,
-    $n$ and $n_c$ are sums of sample weights). Then $\sum_{i} w_{y_i} = n$ and every class
-    carries the total weight $n_c w_c = n / K$.
+    $n$ and $n_c$ are sums of sample weights). Then $\sum_{i} w_{y_i} = n$ and every
+    class carries the total weight $n_c w_c = n / K$.
 
     Args:
-        class_weight: ``"balanced"``, a dict ``{class: weight}`` (classes left out get 1),
-            or ``None`` (all 1).
-        classes: the class labels, a NumPy array ``(K,)``, in the order the weights are wanted.
+        class_weight: ``"balanced"``, a dict ``{class: weight}`` (classes left out get
+            1), or ``None`` (all 1).
+        classes: the class labels, a NumPy array ``(K,)``, in the order the weights are
+            wanted.
         y: the training labels ``(n,)``; every label must be one of ``classes``.
         sample_weight: optional weights per sample ``(n,)`` (for ``"balanced"``).
 
     Returns:
         The float64 weights ``(K,)``, in the order of ``classes``.
 
-    scikit-learn equivalent: ``sklearn.utils.class_weight.compute_class_weight``.
-    In PyTorch, pass the result as ``torch.nn.CrossEntropyLoss(weight=torch.tensor(w))``.
+    scikit-learn equivalent: ``sklearn.utils.class_weight.compute_class_weight``. In
+    PyTorch, pass the result as ``torch.nn.CrossEntropyLoss(weight=torch.tensor(w))``.
 
-    Differences from scikit-learn: ``classes`` must not repeat a label, ``y`` must be 1-D
-    (scikit-learn ravels an ``(n, 1)`` column), and negative sample weights raise ``ValueError``.
+    Differences from scikit-learn: ``classes`` must not repeat a label, ``y`` must be
+    1-D (scikit-learn ravels an ``(n, 1)`` column), and negative sample weights raise
+    ``ValueError``.
     """
     if not isinstance(classes, np.ndarray):
-        raise TypeError(f"classes must be a numpy.ndarray of labels, got {type(classes).__name__}")
+        raise TypeError(
+            f"classes must be a numpy.ndarray of labels, got {type(classes).__name__}"
+        )
     if classes.ndim != 1 or classes.size == 0:
-        raise ValueError(f"classes must be a non-empty 1-D array of labels, got shape {shape_of(classes)}")
+        raise ValueError(
+            "classes must be a non-empty 1-D array of labels, got shape "
+            f"{shape_of(classes)}"
+        )
     check_label_values("classes", classes)
     if len(np.unique(classes)) != len(classes):
         raise ValueError(f"classes must not repeat a label, got {classes.tolist()}")
     y = _class_labels("y", y)
     missing = np.setdiff1d(np.unique(y), classes)
     if missing.size:
-        raise ValueError(f"classes must include every label in y, missing {missing.tolist()}")
+        raise ValueError(
+            f"classes must include every label in y, missing {missing.tolist()}"
+        )
     if class_weight is None or (isinstance(class_weight, dict) and not class_weight):
         return np.ones(len(classes), dtype=np.float64)
     if isinstance(class_weight, dict):
         for c, value in class_weight.items():
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"class_weight[{c!r}] must be a number, got {type(value).__name__}")
+                raise TypeError(
+                    f"class_weight[{c!r}] must be a number, got {type(value).__name__}"
+                )
         weight = np.ones(len(classes), dtype=np.float64)
         unweighted = [c for c in classes.tolist() if c not in class_weight]
         for i, c in enumerate(classes.tolist()):
             if c in class_weight:
                 weight[i] = class_weight[c]
         if unweighted and len(classes) - len(unweighted) != len(class_weight):
-            raise ValueError(f"class_weight has keys that are not in classes; the classes {unweighted} got none")
+            raise ValueError(
+                "class_weight has keys that are not in classes; the classes "
+                f"{unweighted} got none"
+            )
         return weight
     if not isinstance(class_weight, str) or class_weight != "balanced":
-        raise ValueError(f"class_weight must be 'balanced', a dict or None, got {class_weight!r}")
+        raise ValueError(
+            f"class_weight must be 'balanced', a dict or None, got {class_weight!r}"
+        )
     absent = np.setdiff1d(classes, y)
     if absent.size:
-        raise ValueError(f"classes must all occur in y for 'balanced' weights, absent: {absent.tolist()}")
+        raise ValueError(
+            "classes must all occur in y for 'balanced' weights, absent: "
+            f"{absent.tolist()}"
+        )
     if sample_weight is None:
         sample_weight = np.ones(len(y))
     sample_weight = np.asarray(sample_weight)
     if sample_weight.dtype.kind not in "biuf":
-        raise TypeError(f"sample_weight must hold numbers, got dtype {sample_weight.dtype}")
+        raise TypeError(
+            f"sample_weight must hold numbers, got dtype {sample_weight.dtype}"
+        )
     sample_weight = sample_weight.astype(np.float64)
     if sample_weight.shape != y.shape:
-        raise ValueError(f"sample_weight must have shape {y.shape} (one per label), got {shape_of(sample_weight)}")
+        raise ValueError(
+            f"sample_weight must have shape {y.shape} (one per label), got "
+            f"{shape_of(sample_weight)}"
+        )
     if np.any(sample_weight < 0) or not np.all(np.isfinite(sample_weight)):
         raise ValueError("sample_weight must be finite and >= 0")
     # position of each label of y in classes: (n,)
@@ -110,7 +134,10 @@ def compute_class_weight(class_weight, *, classes, y, sample_weight=None) -> np.
     index = np.argsort(classes)[index]
     n_c = np.bincount(index, weights=sample_weight, minlength=len(classes))
     if np.any(n_c == 0):
-        raise ValueError("sample_weight gives a class a total weight of 0: its balanced weight is undefined")
+        raise ValueError(
+            "sample_weight gives a class a total weight of 0: its balanced weight "
+            "is undefined"
+        )
     # w_c = n / (K n_c)
     return n_c.sum() / (len(classes) * n_c)
 
@@ -123,20 +150,27 @@ def _check_xy(x, y) -> tuple[np.ndarray, np.ndarray]:
         try:
             x = np.asarray(x)
         except ValueError:  # ragged nested lists
-            raise ValueError("x must be an array of samples, got rows of different lengths") from None
+            raise ValueError(
+                "x must be an array of samples, got rows of different lengths"
+            ) from None
     if len(x.shape) == 0:
         raise ValueError("x must have a first (sample) dimension, got a 0-d array")
     if x.shape[0] != len(y):
-        raise ValueError(f"x and y must have the same number of samples, got {x.shape[0]} and {len(y)}")
+        raise ValueError(
+            f"x and y must have the same number of samples, got {x.shape[0]} and "
+            f"{len(y)}"
+        )
     return x, y
 
 
 def random_oversample(x, y, *, generator: np.random.Generator | None = None) -> tuple:
-    r"""Repeat random rows of the smaller classes until every class has as many as the largest.
+    r"""Repeat random rows of the smaller classes until every class has as many as the
+    largest.
 
-    Each class $c$ receives $\max_k n_k - n_c$ extra rows, drawn uniformly with replacement
-    from its own rows. The result holds all the original rows first, in their order,
-    followed by the drawn copies, class by class (shuffle before training, as ``fit`` does).
+    Each class $c$ receives $\max_k n_k - n_c$ extra rows, drawn uniformly with
+    replacement from its own rows. The result holds all the original rows first, in
+    their order, followed by the drawn copies, class by class (shuffle before training,
+    as ``fit`` does).
 
     Args:
         x: the samples (any array or tensor indexable by an index array).
@@ -144,19 +178,25 @@ def random_oversample(x, y, *, generator: np.random.Generator | None = None) -> 
         generator: the ``numpy.random.Generator`` for the draws (``None``: a fresh one).
 
     Shape:
-        ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K max n_k, *)`` and ``(K max n_k,)``.
+        ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K max n_k, *)`` and
+        ``(K max n_k,)``.
 
     Returns:
         ``(x_resampled, y_resampled)``.
 
-    Equivalent: ``imblearn.over_sampling.RandomOverSampler().fit_resample(x, y)`` (imbalanced-learn).
+    Equivalent: ``imblearn.over_sampling.RandomOverSampler().fit_resample(x, y)``
+    (imbalanced-learn).
     """
     rng = check_generator("generator", generator)
     x, y = _check_xy(x, y)
     classes, codes = np.unique(y, return_inverse=True)
     counts = np.bincount(codes)
-    extra = [rng.choice(np.flatnonzero(codes == c), size=counts.max() - counts[c], replace=True)
-             for c in range(len(classes))]
+    extra = [
+        rng.choice(
+            np.flatnonzero(codes == c), size=counts.max() - counts[c], replace=True
+        )
+        for c in range(len(classes))
+    ]
     index = np.concatenate([np.arange(len(y))] + extra).astype(np.int64)
     return x[index], y[index]
 
@@ -173,18 +213,22 @@ def random_undersample(x, y, *, generator: np.random.Generator | None = None) ->
         generator: the ``numpy.random.Generator`` for the draws (``None``: a fresh one).
 
     Shape:
-        ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K min n_k, *)`` and ``(K min n_k,)``.
+        ``x`` ``(n, *)``, ``y`` ``(n,)``; returns ``(K min n_k, *)`` and
+        ``(K min n_k,)``.
 
     Returns:
         ``(x_resampled, y_resampled)``.
 
-    Equivalent: ``imblearn.under_sampling.RandomUnderSampler().fit_resample(x, y)`` (imbalanced-learn).
+    Equivalent: ``imblearn.under_sampling.RandomUnderSampler().fit_resample(x, y)``
+    (imbalanced-learn).
     """
     rng = check_generator("generator", generator)
     x, y = _check_xy(x, y)
     classes, codes = np.unique(y, return_inverse=True)
     counts = np.bincount(codes)
-    kept = [rng.choice(np.flatnonzero(codes == c), size=counts.min(), replace=False)
-            for c in range(len(classes))]
+    kept = [
+        rng.choice(np.flatnonzero(codes == c), size=counts.min(), replace=False)
+        for c in range(len(classes))
+    ]
     index = np.sort(np.concatenate(kept)).astype(np.int64)
     return x[index], y[index]

@@ -1,15 +1,15 @@
 """Feature scaling and one-hot encoding, fitted on the training set only.
 
 A scaler learns its statistics (a mean and a standard deviation, or a minimum and a
-maximum, per feature) from the training data with ``fit`` and applies that same affine map
-to any later data with ``transform``. Fitting on the test set as well would let the test
-data shape the model's input: that is *leakage*, and it makes the test score optimistic.
-`standardize` and `min_max_scale` are the one-call forms: they fit on their first argument
-and transform every argument with it.
+maximum, per feature) from the training data with ``fit`` and applies that same affine
+map to any later data with ``transform``. Fitting on the test set as well would let the
+test data shape the model's input: that is *leakage*, and it makes the test score
+optimistic. `standardize` and `min_max_scale` are the one-call forms: they fit on their
+first argument and transform every argument with it.
 
-The classes mirror scikit-learn's ``StandardScaler`` and ``MinMaxScaler`` (same arguments,
-attributes ``mean_``, ``var_``, ``scale_``, ``data_min_``, ...); `one_hot` mirrors
-``torch.nn.functional.one_hot``.
+The classes mirror scikit-learn's ``StandardScaler`` and ``MinMaxScaler`` (same
+arguments, attributes ``mean_``, ``var_``, ``scale_``, ``data_min_``, ...); `one_hot`
+mirrors ``torch.nn.functional.one_hot``.
 """
 
 from __future__ import annotations
@@ -22,21 +22,33 @@ from dlref._checks import shape_of
 
 
 def _as_features(name: str, x) -> np.ndarray:
-    """``x`` as a 2-D ``(n_samples, n_features)`` floating array (ints become float64)."""
+    """``x`` as a 2-D ``(n_samples, n_features)`` floating array (ints become
+    float64)."""
     if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{name} must be an array of shape (n_samples, n_features), got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be an array of shape (n_samples, n_features), got "
+            f"{type(x).__name__}"
+        )
     try:
         x = np.asarray(x)
     except ValueError:  # ragged nested lists
-        raise ValueError(f"{name} must be an array of shape (n_samples, n_features), got rows of "
-                         "different lengths") from None
-    if x.dtype == bool or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise ValueError(
+            f"{name} must be an array of shape (n_samples, n_features), got rows of "
+            "different lengths"
+        ) from None
+    if x.dtype == bool or not (
+        np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)
+    ):
         raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     if x.ndim != 2:
         hint = " (use x.reshape(-1, 1) for a single feature)" if x.ndim == 1 else ""
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features){hint}, got shape {shape_of(x)}")
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features){hint}, got shape {shape_of(x)}"
+        )
     if x.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one sample, got shape {shape_of(x)}")
+        raise ValueError(
+            f"{name} must hold at least one sample, got shape {shape_of(x)}"
+        )
     if not np.issubdtype(x.dtype, np.floating):
         x = x.astype(np.float64)
     if not np.all(np.isfinite(x)):
@@ -45,20 +57,24 @@ def _as_features(name: str, x) -> np.ndarray:
 
 
 def _check_fitted(scaler, name: str, x) -> np.ndarray:
-    """``x`` checked as features, for a fitted ``scaler`` with the same number of features."""
+    """``x`` checked as features, for a fitted ``scaler`` with the same number of
+    features."""
     if not hasattr(scaler, "n_features_in_"):
-        raise RuntimeError(f"this {type(scaler).__name__} is not fitted yet: call fit(x_train) first")
+        raise RuntimeError(
+            f"this {type(scaler).__name__} is not fitted yet: call fit(x_train) first"
+        )
     x = _as_features(name, x)
     if x.shape[1] != scaler.n_features_in_:
         raise ValueError(
-            f"{name} must have {scaler.n_features_in_} features (as the data passed to fit), "
-            f"got shape {shape_of(x)}"
+            f"{name} must have {scaler.n_features_in_} features (as the data passed "
+            f"to fit), got shape {shape_of(x)}"
         )
     return x
 
 
 class StandardScaler:
-    r"""Standardize each feature to mean 0 and standard deviation 1, with training statistics.
+    r"""Standardize each feature to mean 0 and standard deviation 1, with training
+    statistics.
 
     $$
     z_{ij} = \frac{x_{ij} - \mu_j}{s_j}, \qquad
@@ -67,9 +83,9 @@ class StandardScaler:
     $$
 
     $\mu$ and $s$ come from the data given to `fit` (the biased variance, divisor $n$).
-    A feature that is constant in that data (its variance is within the rounding error of
-    the two-pass variance, $n\epsilon\sigma^2 + (n\epsilon\mu)^2$, Chan et al. 1983) gets
-    $s_j = 1$, so it maps to 0 instead of NaN.
+    A feature that is constant in that data (its variance is within the rounding error
+    of the two-pass variance, $n\epsilon\sigma^2 + (n\epsilon\mu)^2$, Chan et al. 1983)
+    gets $s_j = 1$, so it maps to 0 instead of NaN.
 
     Args:
         with_mean: subtract $\mu$ (otherwise $\mu$ is still stored but not used).
@@ -77,7 +93,8 @@ class StandardScaler:
 
     Shape:
         ``(n_samples, n_features)`` in and out. Statistics are computed in float64;
-        ``transform`` returns the dtype it is given (float32 stays float32; ints become float64).
+        ``transform`` returns the dtype it is given (float32 stays float32; ints become
+        float64).
 
     Attributes:
         mean_: $\mu$, shape ``(n_features,)``, float64.
@@ -86,14 +103,15 @@ class StandardScaler:
         n_samples_seen_: $n$.
         n_features_in_: the number of features.
 
-    scikit-learn equivalent: ``sklearn.preprocessing.StandardScaler``. Differences from scikit-learn: no
-    ``copy``, ``partial_fit`` or sample weights; NaN or infinite inputs raise ``ValueError``
-    (scikit-learn skips NaN in ``fit``); boolean and object arrays raise ``TypeError``
-    (scikit-learn casts them to float, None to NaN); ``mean_`` and ``var_`` are kept when
-    ``with_mean=False`` / ``with_std=False``.
+    scikit-learn equivalent: ``sklearn.preprocessing.StandardScaler``. Differences from
+    scikit-learn: no ``copy``, ``partial_fit`` or sample weights; NaN or infinite inputs
+    raise ``ValueError`` (scikit-learn skips NaN in ``fit``); boolean and object arrays
+    raise ``TypeError`` (scikit-learn casts them to float, None to NaN); ``mean_`` and
+    ``var_`` are kept when ``with_mean=False`` / ``with_std=False``.
 
-    References: Chan, T. F., Golub, G. H., LeVeque, R. J. (1983). Algorithms for computing
-    the sample variance: analysis and recommendations. The American Statistician 37(3).
+    References: Chan, T. F., Golub, G. H., LeVeque, R. J. (1983). Algorithms for
+    computing the sample variance: analysis and recommendations. The American
+    Statistician 37(3).
     """
 
     def __init__(self, with_mean: bool = True, with_std: bool = True):
@@ -104,27 +122,33 @@ class StandardScaler:
         self.with_std = bool(with_std)
 
     def fit(self, x) -> "StandardScaler":
-        """Learn $\\mu$ and $s$ per feature from ``x`` ``(n_samples, n_features)``; return ``self``."""
+        """Learn $\\mu$ and $s$ per feature from ``x`` ``(n_samples, n_features)``;
+        return ``self``."""
         x = _as_features("x", x).astype(np.float64)
         n = x.shape[0]
         # mu_j = mean_i x_ij
         mu = x.mean(axis=0)
-        # s_j^2 = mean_i (x_ij - mu_j)^2   (two passes: subtract the mean first, then square);
-        # a spread beyond ~1e154 squares to inf, and its s is then taken without squaring below
-        deviation = x - mu                                            # (n_samples, n_features)
+        # s_j^2 = mean_i (x_ij - mu_j)^2
+        # (two passes: subtract the mean first, then square);
+        # a spread beyond ~1e154 squares to inf,
+        # and its s is then taken without squaring below
+        deviation = x - mu  # (n_samples, n_features)
         eps = np.finfo(np.float64).eps
         with np.errstate(over="ignore"):
-            var = (deviation ** 2).mean(axis=0)
+            var = (deviation**2).mean(axis=0)
             # rounding error bound of the two-pass variance: n eps var + (n eps mu)^2
             constant = var <= n * eps * var + (n * eps * mu) ** 2
         s = np.sqrt(var)
         huge = np.isinf(var)
         if np.any(huge):
-            # s = d sqrt(mean((x - mu)^2 / d^2)) with d = max |x - mu|: no square overflows;
-            # the bound above, divided by d^2 the same way, decides whether it is constant
-            d = np.abs(deviation[:, huge]).max(axis=0)                # (n_huge,)
+            # s = d sqrt(mean((x - mu)^2 / d^2)) with d = max |x - mu|: no square
+            # overflows; the bound above, divided by d^2 the same way,
+            # decides whether it is constant
+            d = np.abs(deviation[:, huge]).max(axis=0)  # (n_huge,)
             s[huge] = d * np.sqrt(((deviation[:, huge] / d) ** 2).mean(axis=0))
-            constant[huge] = s[huge] <= np.hypot(np.sqrt(n * eps) * s[huge], n * eps * mu[huge])
+            constant[huge] = s[huge] <= np.hypot(
+                np.sqrt(n * eps) * s[huge], n * eps * mu[huge]
+            )
         self.mean_ = mu
         self.var_ = var
         self.scale_ = np.where(constant, 1.0, s) if self.with_std else None
@@ -133,7 +157,8 @@ class StandardScaler:
         return self
 
     def transform(self, x) -> np.ndarray:
-        """$z = (x - \\mu) / s$ with the fitted $\\mu$, $s$; the dtype of ``x`` (ints give float64)."""
+        """$z = (x - \\mu) / s$ with the fitted $\\mu$, $s$; the dtype of ``x`` (ints
+        give float64)."""
         return self._transform(x, "x")
 
     def fit_transform(self, x) -> np.ndarray:
@@ -162,16 +187,17 @@ class StandardScaler:
 
 
 class MinMaxScaler:
-    r"""Rescale each feature linearly so that its training range becomes ``feature_range``.
+    r"""Rescale each feature linearly so that its training range becomes
+    ``feature_range``.
 
     $$
     x'_{ij} = a + (x_{ij} - m_j)\,\frac{b - a}{M_j - m_j}
             = x_{ij}\,\text{scale}_j + \text{min}_j
     $$
 
-    with $m_j$, $M_j$ the minimum and maximum of feature $j$ in the data given to `fit`, and
-    ``feature_range`` $= (a, b)$. A feature with $M_j = m_j$ uses $M_j - m_j = 1$. Test
-    data outside the training range maps outside $[a, b]$ unless ``clip=True``.
+    with $m_j$, $M_j$ the minimum and maximum of feature $j$ in the data given to `fit`,
+    and ``feature_range`` $= (a, b)$. A feature with $M_j = m_j$ uses $M_j - m_j = 1$.
+    Test data outside the training range maps outside $[a, b]$ unless ``clip=True``.
 
     Args:
         feature_range: the target interval $(a, b)$ with $a < b$.
@@ -189,27 +215,39 @@ class MinMaxScaler:
         n_samples_seen_: $n$.
         n_features_in_: the number of features.
 
-    scikit-learn equivalent: ``sklearn.preprocessing.MinMaxScaler``. Differences from scikit-learn: no ``copy``
-    or ``partial_fit``; NaN or infinite inputs raise ``ValueError`` (scikit-learn skips NaN in
-    ``fit``), as does a NaN or infinite bound in ``feature_range``; boolean and object arrays
-    raise ``TypeError``.
+    scikit-learn equivalent: ``sklearn.preprocessing.MinMaxScaler``. Differences from
+    scikit-learn: no ``copy`` or ``partial_fit``; NaN or infinite inputs raise
+    ``ValueError`` (scikit-learn skips NaN in ``fit``), as does a NaN or infinite bound
+    in ``feature_range``; boolean and object arrays raise ``TypeError``.
     """
 
     def __init__(self, feature_range: tuple[float, float] = (0, 1), clip: bool = False):
-        if not isinstance(feature_range, tuple) or len(feature_range) != 2 or not all(
-            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in feature_range
+        if (
+            not isinstance(feature_range, tuple)
+            or len(feature_range) != 2
+            or not all(
+                isinstance(v, numbers.Real) and not isinstance(v, bool)
+                for v in feature_range
+            )
         ):
-            raise TypeError(f"feature_range must be a pair of numbers as a tuple (a, b), got {feature_range!r}")
+            raise TypeError(
+                "feature_range must be a pair of numbers as a tuple (a, b), got "
+                f"{feature_range!r}"
+            )
         a, b = feature_range
         if not (np.isfinite(a) and np.isfinite(b) and a < b):
-            raise ValueError(f"feature_range must be (a, b) with finite a < b, got {tuple(feature_range)}")
+            raise ValueError(
+                "feature_range must be (a, b) with finite a < b, got "
+                f"{tuple(feature_range)}"
+            )
         if not isinstance(clip, (bool, np.bool_)):
             raise TypeError(f"clip must be a bool, got {type(clip).__name__}")
         self.feature_range = (a, b)
         self.clip = bool(clip)
 
     def fit(self, x) -> "MinMaxScaler":
-        """Learn each feature's minimum and maximum from ``x`` ``(n_samples, n_features)``; return ``self``."""
+        """Learn each feature's minimum and maximum from ``x``
+        ``(n_samples, n_features)``; return ``self``."""
         x = _as_features("x", x).astype(np.float64)
         a, b = self.feature_range
         m = x.min(axis=0)
@@ -225,7 +263,8 @@ class MinMaxScaler:
         return self
 
     def transform(self, x) -> np.ndarray:
-        """$x' = x\\,\\text{scale} + \\text{min}$ with the fitted values; the dtype of ``x``."""
+        """$x' = x\\,\\text{scale} + \\text{min}$ with the fitted values; the dtype of
+        ``x``."""
         return self._transform(x, "x")
 
     def fit_transform(self, x) -> np.ndarray:
@@ -258,7 +297,8 @@ def _fit_apply(scaler, x_train, others: tuple):
 
 
 def standardize(x_train, *others, with_mean: bool = True, with_std: bool = True):
-    r"""Standardize with the training statistics: fit on ``x_train``, transform it and ``others``.
+    r"""Standardize with the training statistics: fit on ``x_train``, transform it and
+    ``others``.
 
     $$
     z = \frac{x - \mu_\text{train}}{s_\text{train}}
@@ -275,8 +315,8 @@ def standardize(x_train, *others, with_mean: bool = True, with_std: bool = True)
         with_std: divide by the standard deviation, as in `StandardScaler`.
 
     Returns:
-        The transformed ``x_train`` when no ``others`` are given; otherwise a tuple with the
-        transformed ``x_train`` followed by each transformed array of ``others``.
+        The transformed ``x_train`` when no ``others`` are given; otherwise a tuple with
+        the transformed ``x_train`` followed by each transformed array of ``others``.
 
     scikit-learn equivalent: ``StandardScaler().fit(x_train)`` then ``transform`` (its
     ``sklearn.preprocessing.scale`` fits on the one array it transforms).
@@ -284,23 +324,29 @@ def standardize(x_train, *others, with_mean: bool = True, with_std: bool = True)
     return _fit_apply(StandardScaler(with_mean, with_std), x_train, others)
 
 
-def min_max_scale(x_train, *others, feature_range: tuple[float, float] = (0, 1), clip: bool = False):
-    r"""Min-max scale with the training range: fit on ``x_train``, transform it and ``others``.
+def min_max_scale(
+    x_train, *others, feature_range: tuple[float, float] = (0, 1), clip: bool = False
+):
+    r"""Min-max scale with the training range: fit on ``x_train``, transform it and
+    ``others``.
 
     $$
     x' = a + (x - m_\text{train})\,\frac{b - a}{M_\text{train} - m_\text{train}}
     $$
 
     Args:
-        x_train: ``(n_samples, n_features)``, the data the minimum and maximum come from.
+        x_train: ``(n_samples, n_features)``, the data the minimum and maximum come
+            from.
         *others: more arrays with the same number of features, transformed, not fitted.
         feature_range: the target interval $(a, b)$, as in `MinMaxScaler`.
         clip: clip the results to ``feature_range``.
 
     Returns:
-        The transformed ``x_train`` alone, or a tuple of it and each transformed array of ``others``.
+        The transformed ``x_train`` alone, or a tuple of it and each transformed array
+        of ``others``.
 
-    scikit-learn equivalent: ``MinMaxScaler(feature_range).fit(x_train)`` then ``transform``.
+    scikit-learn equivalent:
+    ``MinMaxScaler(feature_range).fit(x_train)`` then ``transform``.
     """
     return _fit_apply(MinMaxScaler(feature_range, clip), x_train, others)
 
@@ -322,24 +368,31 @@ def one_hot(labels, num_classes: int = -1) -> np.ndarray:
     Returns:
         The int64 array of shape ``(*labels.shape, C)``.
 
-    PyTorch equivalent: ``torch.nn.functional.one_hot(labels, num_classes)``. Differences from PyTorch:
-    any integer dtype is accepted (torch wants int64), and errors are ``TypeError`` /
-    ``ValueError`` naming the argument (torch raises ``RuntimeError``).
+    PyTorch equivalent: ``torch.nn.functional.one_hot(labels, num_classes)``.
+    Differences from PyTorch: any integer dtype is accepted (torch wants int64), and
+    errors are ``TypeError`` / ``ValueError`` naming the argument (torch raises
+    ``RuntimeError``).
     """
     labels = np.asarray(labels)
     if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"labels must hold integer class indices, got dtype {labels.dtype}")
+        raise TypeError(
+            f"labels must hold integer class indices, got dtype {labels.dtype}"
+        )
     if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
         raise TypeError(f"num_classes must be an int, got {type(num_classes).__name__}")
     if num_classes < -1 or num_classes == 0:
         raise ValueError(f"num_classes must be -1 (infer) or >= 1, got {num_classes}")
     if num_classes == -1:
         if labels.size == 0:
-            raise ValueError("num_classes must be given for empty labels: it cannot be inferred")
+            raise ValueError(
+                "num_classes must be given for empty labels: it cannot be inferred"
+            )
         num_classes = int(labels.max()) + 1
     if labels.size and labels.min() < 0:
         raise ValueError(f"labels must be >= 0, got {labels.min()}")
     if labels.size and labels.max() >= num_classes:
-        raise ValueError(f"labels must be < num_classes = {num_classes}, got {labels.max()}")
+        raise ValueError(
+            f"labels must be < num_classes = {num_classes}, got {labels.max()}"
+        )
     # compare every label with every class index: (*, 1) == (C,) -> (*, C)
     return (labels[..., None] == np.arange(num_classes)).astype(np.int64)

@@ -7,8 +7,8 @@ defaults and results (checked against scikit-learn in the tests).
 * Scores: `roc_curve`, `roc_auc_score` (binary).
 * Regression: `mean_squared_error`, `mean_absolute_error`.
 
-Bad inputs (lengths that differ, probabilities passed as labels, a multiclass target with
-``average='binary'``, a single class for the AUC) raise a ``ValueError`` naming the
+Bad inputs (lengths that differ, probabilities passed as labels, a multiclass target
+with ``average='binary'``, a single class for the AUC) raise a ``ValueError`` naming the
 argument. An undefined value (0/0) takes the value of ``zero_division`` and, by default,
 emits `UndefinedMetricWarning`.
 """

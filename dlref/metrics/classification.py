@@ -1,5 +1,5 @@
-r"""Classification metrics from predicted labels: accuracy, the confusion matrix, precision,
-recall and F1, mirroring ``sklearn.metrics``.
+r"""Classification metrics from predicted labels: accuracy, the confusion matrix,
+precision, recall and F1, mirroring ``sklearn.metrics``.
 
 Everything here is a count of samples (or a sum of their weights) in the cells of the
 confusion matrix $C$, where $C_{ij}$ counts the samples of true class $i$ predicted as
@@ -27,7 +27,9 @@ from dlref.metrics._validation import (
 AVERAGES = ("binary", "micro", "macro", "weighted", None)
 
 
-def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None) -> float:
+def accuracy_score(
+    y_true, y_pred, *, normalize: bool = True, sample_weight=None
+) -> float:
     r"""Fraction (or number) of samples whose predicted label equals the true label.
 
     $$\text{accuracy} = \frac{\sum_i w_i\,[\hat y_i = y_i]}{\sum_i w_i}
@@ -36,7 +38,8 @@ def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None
     Args:
         y_true: true class labels (integers, whole-number floats, booleans or strings).
         y_pred: predicted class labels, of the same kind.
-        normalize: ``True`` for the fraction, ``False`` for the (weighted) number correct.
+        normalize: ``True`` for the fraction, ``False`` for the (weighted) number
+            correct.
         sample_weight: non-negative weight of each sample; all 1 when ``None``.
 
     Shape:
@@ -47,8 +50,8 @@ def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None
 
     scikit-learn equivalent: ``sklearn.metrics.accuracy_score``.
 
-    Differences from scikit-learn: 1-D targets only (no multilabel indicator matrices, no
-    ``(n, 1)`` columns); negative sample weights raise ``ValueError``.
+    Differences from scikit-learn: 1-D targets only (no multilabel indicator matrices,
+    no ``(n, 1)`` columns); negative sample weights raise ``ValueError``.
     """
     _, y_true, y_pred, _ = check_classification_targets(y_true, y_pred)
     check_bool("normalize", normalize)
@@ -62,7 +65,8 @@ def accuracy_score(y_true, y_pred, *, normalize: bool = True, sample_weight=None
 
 
 def _label_indices(y: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Position of each value of ``y`` in ``labels``, or -1 where it is not one of them."""
+    """Position of each value of ``y`` in ``labels``, or -1 where it is not one of
+    them."""
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     position = np.minimum(np.searchsorted(sorted_labels, y), len(labels) - 1)
@@ -70,61 +74,69 @@ def _label_indices(y: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.where(found, order[position], -1)
 
 
-def _confusion(y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray,
-               w: np.ndarray | None) -> np.ndarray:
-    """Unnormalized confusion matrix over ``labels``; samples with other labels are left out."""
+def _confusion(
+    y_true: np.ndarray, y_pred: np.ndarray, labels: np.ndarray, w: np.ndarray | None
+) -> np.ndarray:
+    """Unnormalized confusion matrix over ``labels``; samples with other labels are left
+    out."""
     K = len(labels)
     i = _label_indices(y_true, labels)  # row: the true class
     j = _label_indices(y_pred, labels)  # column: the predicted class
     keep = (i >= 0) & (j >= 0)
     weights = None if w is None else w[keep]
-    # C[i, j] = sum of the weights of the samples with true class i and predicted class j;
-    # the cell (i, j) is number K * i + j of the flattened matrix
-    C = np.bincount(K * i[keep] + j[keep], weights=weights, minlength=K * K).reshape(K, K)  # (K, K)
+    # C[i, j] = sum of the weights of the samples with true class i and predicted class
+    # j; the cell (i, j) is number K * i + j of the flattened matrix
+    # (K, K)
+    C = np.bincount(K * i[keep] + j[keep], weights=weights, minlength=K * K).reshape(
+        K, K
+    )
     if w is None or w.dtype.kind in "biu":
         C = C.astype(np.int64)  # whole-number weights give whole-number counts
     return C
 
 
 def _divide_or_zero(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``, with 0 where the denominator is 0 (and no warning)."""
+    """``numerator / denominator``, with 0 where the denominator is 0 (and no
+    warning)."""
     out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape))
     return np.divide(numerator, denominator, out=out, where=denominator != 0)
 
 
-def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
-                     normalize: str | None = None) -> np.ndarray:
-    r"""Confusion matrix $C$: $C_{ij}$ counts the samples of true class $i$ predicted as class $j$.
+def confusion_matrix(
+    y_true, y_pred, *, labels=None, sample_weight=None, normalize: str | None = None
+) -> np.ndarray:
+    r"""Confusion matrix $C$: $C_{ij}$ counts the samples of true class $i$ predicted as
+    class $j$.
 
     $$C_{ij} = \sum_n w_n\,[y_n = \ell_i]\,[\hat y_n = \ell_j]$$
 
     Rows are true classes and columns predicted classes, in the order of ``labels``
-    (sorted labels of ``y_true`` and ``y_pred`` when ``None``). For two classes $\{0, 1\}$:
-    ``[[TN, FP], [FN, TP]]``. The diagonal holds the correct predictions.
+    (sorted labels of ``y_true`` and ``y_pred`` when ``None``). For two classes
+    $\{0, 1\}$: ``[[TN, FP], [FN, TP]]``. The diagonal holds the correct predictions.
 
     Args:
         y_true: true class labels.
         y_pred: predicted class labels.
-        labels: the classes to show, in this order; samples whose true or predicted label
-            is not among them are left out. At least one must occur in ``y_true``.
+        labels: the classes to show, in this order; samples whose true or predicted
+            label is not among them are left out. At least one must occur in ``y_true``.
         sample_weight: non-negative weight of each sample.
-        normalize: ``None`` (counts), ``'true'`` (each row sums to 1: the fraction of each
-            true class predicted as each class; the diagonal is the recall), ``'pred'``
-            (each column sums to 1; the diagonal is the precision) or ``'all'`` (the whole
-            matrix sums to 1). An empty row or column stays 0.
+        normalize: ``None`` (counts), ``'true'`` (each row sums to 1: the fraction of
+            each true class predicted as each class; the diagonal is the recall),
+            ``'pred'`` (each column sums to 1; the diagonal is the precision) or
+            ``'all'`` (the whole matrix sums to 1). An empty row or column stays 0.
 
     Shape:
-        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``; output ``(K, K)`` with
-        ``K = len(labels)``.
+        ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``; output ``(K, K)``
+        with ``K = len(labels)``.
 
     Returns:
-        ``int64`` counts without weights or with whole-number weights, ``float64`` with float
-        weights or when normalized.
+        ``int64`` counts without weights or with whole-number weights, ``float64`` with
+        float weights or when normalized.
 
     scikit-learn equivalent: ``sklearn.metrics.confusion_matrix``.
 
-    Differences from scikit-learn: ``labels`` must be a non-empty 1-D list of distinct labels
-    (repeated entries or a nested list raise ``ValueError``); 1-D targets only.
+    Differences from scikit-learn: ``labels`` must be a non-empty 1-D list of distinct
+    labels (repeated entries or a nested list raise ``ValueError``); 1-D targets only.
     """
     _, y_true, y_pred, present = check_classification_targets(y_true, y_pred)
     w = check_sample_weight(sample_weight, len(y_true))
@@ -134,7 +146,10 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
     else:
         labels = check_labels(labels, present)
         if not np.any(np.isin(labels, y_true)):
-            raise ValueError(f"labels must include at least one label of y_true, got {labels.tolist()}")
+            raise ValueError(
+                "labels must include at least one label of y_true, got "
+                f"{labels.tolist()}"
+            )
     C = _confusion(y_true, y_pred, labels, w)
     if normalize == "true":
         # each row divided by the number of samples of that true class
@@ -146,8 +161,9 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
         C = _divide_or_zero(C, np.asarray(C.sum()))
     if C.shape == (1, 1):
         warnings.warn(
-            "confusion_matrix found a single label in y_true and y_pred, so the matrix is 1x1; "
-            "pass labels=[...] with every class to get the full matrix",
+            "confusion_matrix found a single label in y_true and y_pred, so the "
+            "matrix is 1x1; pass labels=[...] with every class to get the full "
+            "matrix",
             UserWarning,
             stacklevel=2,
         )
@@ -155,20 +171,26 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None,
 
 
 def _check_zero_division(zero_division) -> float:
-    """The value that 0/0 takes: 0.0 for ``'warn'``, else ``zero_division`` (0, 1 or NaN)."""
+    """The value that 0/0 takes: 0.0 for ``'warn'``, else ``zero_division`` (0, 1 or
+    NaN)."""
     if isinstance(zero_division, str):
         if zero_division != "warn":
-            raise ValueError(f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}")
+            raise ValueError(
+                f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}"
+            )
         return 0.0
     if isinstance(zero_division, (int, float, np.number)) and (
         zero_division in (0, 1) or np.isnan(zero_division)
     ):
         return float(zero_division)
-    raise ValueError(f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}")
+    raise ValueError(
+        f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}"
+    )
 
 
 def _tp_fp_fn(y_true, y_pred, labels, pos_label, average, sample_weight):
-    """Check the arguments shared by precision, recall and F1; return ``TP, FP, FN`` per label.
+    """Check the arguments shared by precision, recall and F1; return ``TP, FP, FN`` per
+    label.
 
     The counts come from the confusion matrix over *all* labels (those asked for first),
     so that a prediction of a class left out of ``labels`` still counts as a false
@@ -181,17 +203,22 @@ def _tp_fp_fn(y_true, y_pred, labels, pos_label, average, sample_weight):
     if average == "binary":
         if y_type == "multiclass":
             raise ValueError(
-                f"average='binary' needs binary targets, but y_true and y_pred hold {len(present)} "
-                f"labels {present.tolist()}; choose average from 'micro', 'macro', 'weighted' or None"
+                "average='binary' needs binary targets, but y_true and y_pred hold "
+                f"{len(present)} labels {present.tolist()}; choose average from "
+                "'micro', 'macro', 'weighted' or None"
             )
         if pos_label not in present.tolist() and len(present) == 2:
-            raise ValueError(f"pos_label={pos_label!r} is not a label of y_true or y_pred: use one of {present.tolist()}")
+            raise ValueError(
+                f"pos_label={pos_label!r} is not a label of y_true or y_pred: use "
+                f"one of {present.tolist()}"
+            )
         labels = np.asarray([pos_label])  # the positive class is the only one scored
     else:
         if pos_label not in (None, 1):
             warnings.warn(
-                f"pos_label={pos_label!r} is ignored when average={average!r} (it is used only "
-                "with average='binary'); pass labels=[pos_label] to score that class alone",
+                f"pos_label={pos_label!r} is ignored when average={average!r} (it is "
+                "used only with average='binary'); pass labels=[pos_label] to score "
+                "that class alone",
                 UserWarning,
                 stacklevel=3,
             )
@@ -210,21 +237,33 @@ def _tp_fp_fn(y_true, y_pred, labels, pos_label, average, sample_weight):
     return TP, FP, FN
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray, zero_division, metric: str,
-           missing: str) -> np.ndarray:
-    """``numerator / denominator`` per label; where the denominator is 0, ``zero_division``.
+def _ratio(
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    zero_division,
+    metric: str,
+    missing: str,
+) -> np.ndarray:
+    """``numerator / denominator`` per label; where the denominator is 0,
+    ``zero_division``.
 
-    With ``zero_division='warn'`` the value is 0 and an ``UndefinedMetricWarning`` says so.
+    With ``zero_division='warn'`` the value is 0 and an ``UndefinedMetricWarning`` says
+    so.
     """
     value = _check_zero_division(zero_division)
     undefined = denominator == 0
     ratio = np.full(numerator.shape, value, dtype=np.float64)
     np.divide(numerator, denominator, out=ratio, where=~undefined)
     if zero_division == "warn" and np.any(undefined):
-        where = "" if len(ratio) == 1 else f" for {int(undefined.sum())} of {len(ratio)} labels"
+        where = (
+            ""
+            if len(ratio) == 1
+            else f" for {int(undefined.sum())} of {len(ratio)} labels"
+        )
         warnings.warn(
-            f"{metric} is ill-defined (0/0) and set to 0.0{where}: there are no {missing} samples. "
-            "Pass zero_division=0, 1 or np.nan to choose the value and silence this warning.",
+            f"{metric} is ill-defined (0/0) and set to 0.0{where}: there are no "
+            f"{missing} samples. Pass zero_division=0, 1 or np.nan to choose the "
+            "value and silence this warning.",
             UndefinedMetricWarning,
             stacklevel=3,
         )
@@ -234,9 +273,9 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray, zero_division, metric
 def _average(score: np.ndarray, support: np.ndarray, average):
     """Per-label scores (``average=None``), or their mean, plain or weighted by support.
 
-    NaN scores (from ``zero_division=np.nan``) are left out of the mean; when every score
-    is NaN the mean is NaN. With ``'weighted'`` and a support of 0 for every label, the
-    plain mean is used (as scikit-learn does).
+    NaN scores (from ``zero_division=np.nan``) are left out of the mean; when every
+    score is NaN the mean is NaN. With ``'weighted'`` and a support of 0 for every
+    label, the plain mean is used (as scikit-learn does).
     """
     if average is None:
         return score
@@ -246,12 +285,21 @@ def _average(score: np.ndarray, support: np.ndarray, average):
     weights = support[defined] if average == "weighted" else None
     if weights is None or np.sum(weights) == 0:
         return float(np.mean(score[defined]))
-    # sum_k n_k s_k / sum_k n_k, with n_k = TP_k + FN_k the number of true samples of class k
+    # sum_k n_k s_k / sum_k n_k,
+    # with n_k = TP_k + FN_k the number of true samples of class k
     return float(np.sum(weights * score[defined]) / np.sum(weights))
 
 
-def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | None = "binary",
-                    sample_weight=None, zero_division="warn"):
+def precision_score(
+    y_true,
+    y_pred,
+    *,
+    labels=None,
+    pos_label=1,
+    average: str | None = "binary",
+    sample_weight=None,
+    zero_division="warn",
+):
     r"""Precision: of the samples predicted as a class, the fraction that truly are.
 
     $$P_k = \frac{TP_k}{TP_k + FP_k}$$
@@ -263,28 +311,33 @@ def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | 
 
     Args:
         y_true: true class labels.
-        y_pred: predicted class labels (not scores or probabilities: threshold them first).
-        labels: the classes to score and average over, in this order (default: all labels
-            of ``y_true`` and ``y_pred``, sorted); ignored with ``average='binary'``.
+        y_pred: predicted class labels (not scores or probabilities: threshold them
+            first).
+        labels: the classes to score and average over, in this order (default: all
+            labels of ``y_true`` and ``y_pred``, sorted); ignored with
+            ``average='binary'``.
         pos_label: the positive class for ``average='binary'``.
-        average: ``'binary'`` (default), ``'micro'``, ``'macro'``, ``'weighted'`` or ``None``.
+        average: ``'binary'`` (default), ``'micro'``, ``'macro'``, ``'weighted'`` or
+            ``None``.
         sample_weight: non-negative weight of each sample.
         zero_division: the value of $0/0$ (no sample predicted as the class): ``'warn'``
-            (0, with an ``UndefinedMetricWarning``), ``0``, ``1`` or ``np.nan`` (NaN values are
-            left out of the averages).
+            (0, with an ``UndefinedMetricWarning``), ``0``, ``1`` or ``np.nan`` (NaN
+            values are left out of the averages).
 
     Shape:
         ``y_true``, ``y_pred``, ``sample_weight``: ``(n_samples,)``.
 
     Returns:
-        A Python float, or a ``float64`` array of one value per label with ``average=None``.
+        A Python float, or a ``float64`` array of one value per label with
+        ``average=None``.
 
     scikit-learn equivalent: ``sklearn.metrics.precision_score``.
 
     Differences from scikit-learn: no ``average='samples'`` (multilabel only there); 1-D
-    targets only; ``labels`` must be a non-empty 1-D list of distinct labels of the targets'
-    kind (scikit-learn takes an empty list, repeats, and strings for numeric targets, which it
-    scores 0); negative sample weights raise ``ValueError``; the warnings' wording.
+    targets only; ``labels`` must be a non-empty 1-D list of distinct labels of the
+    targets' kind (scikit-learn takes an empty list, repeats, and strings for numeric
+    targets, which it scores 0); negative sample weights raise ``ValueError``; the
+    warnings' wording.
     """
     TP, FP, FN = _tp_fp_fn(y_true, y_pred, labels, pos_label, average, sample_weight)
     # P = TP / (TP + FP)
@@ -292,15 +345,24 @@ def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | 
     return _average(precision, TP + FN, average)
 
 
-def recall_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | None = "binary",
-                 sample_weight=None, zero_division="warn"):
-    r"""Recall (sensitivity, true positive rate): of the samples of a class, the fraction found.
+def recall_score(
+    y_true,
+    y_pred,
+    *,
+    labels=None,
+    pos_label=1,
+    average: str | None = "binary",
+    sample_weight=None,
+    zero_division="warn",
+):
+    r"""Recall (sensitivity, true positive rate): of the samples of a class, the
+    fraction found.
 
     $$R_k = \frac{TP_k}{TP_k + FN_k}$$
 
-    Arguments, averages and returns as ``precision_score``; here $0/0$ happens for a class
-    with no true sample. ``average='micro'`` recall over all classes equals the accuracy
-    (every wrong prediction is one false negative).
+    Arguments, averages and returns as ``precision_score``; here $0/0$ happens for a
+    class with no true sample. ``average='micro'`` recall over all classes equals the
+    accuracy (every wrong prediction is one false negative).
 
     scikit-learn equivalent: ``sklearn.metrics.recall_score``.
 
@@ -312,17 +374,25 @@ def recall_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | Non
     return _average(recall, TP + FN, average)
 
 
-def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average: str | None = "binary",
-             sample_weight=None, zero_division="warn"):
+def f1_score(
+    y_true,
+    y_pred,
+    *,
+    labels=None,
+    pos_label=1,
+    average: str | None = "binary",
+    sample_weight=None,
+    zero_division="warn",
+):
     r"""F1 score: the harmonic mean of precision and recall.
 
     $$F_{1,k} = \frac{2 P_k R_k}{P_k + R_k} = \frac{2\,TP_k}{2\,TP_k + FP_k + FN_k}$$
 
     The second form is what is computed: it is defined whenever the class occurs in
     ``y_true`` or ``y_pred``, and it is 0 when $TP_k = 0$ even where $P_k$ or $R_k$ is
-    $0/0$. Only a class that appears in neither is $0/0$. Arguments, averages and returns
-    as ``precision_score``; note that the macro F1 is the mean of the $F_{1,k}$, not the
-    harmonic mean of the macro precision and macro recall.
+    $0/0$. Only a class that appears in neither is $0/0$. Arguments, averages and
+    returns as ``precision_score``; note that the macro F1 is the mean of the $F_{1,k}$,
+    not the harmonic mean of the macro precision and macro recall.
 
     scikit-learn equivalent: ``sklearn.metrics.f1_score``.
 

@@ -1,4 +1,5 @@
-r"""Hypothesis strategies that draw *valid* arguments for layers, for your tests and ours.
+r"""Hypothesis strategies that draw *valid* arguments for layers, for your tests and
+ours.
 
 A property-based test of a convolution needs shapes, strides, paddings, dilations and
 groups that fit together; a test of a loss needs targets inside the class range. Writing
@@ -11,17 +12,19 @@ what "valid" means for its family:
   ``'same'``), dilation and groups of ``conv2d``, with an output of at least one pixel.
 * `pool2d_args`: kernel, stride, padding (at most half the kernel), dilation and
   ``ceil_mode`` of ``max_pool2d``.
-* `normalized_shapes`: an input shape and the ``normalized_shape`` suffix of ``layer_norm``.
+* `normalized_shapes`: an input shape and the ``normalized_shape`` suffix of
+  ``layer_norm``.
 * `class_targets`, `classification_problems`: logits with integer class targets in range
-  (optionally some equal to ``ignore_index``) or probability targets, for ``cross_entropy``.
+  (optionally some equal to ``ignore_index``) or probability targets, for
+  ``cross_entropy``.
 * `probabilities`, `arrays`: float arrays of a given dtype with bounded values.
 * `recurrent_shapes`: sizes and flags of ``torch.nn.RNN``/``GRU``/``LSTM`` calls.
 
-Values are plain Python ints, bools, strings, tuples and NumPy arrays: nothing here imports
-torch. Every strategy takes keyword-only bounds with small defaults (tests stay fast).
-Where a test must fix an argument (a layer that only has 3x3 kernels), the strategies take
-a *pin*: ``None`` (the default) draws it, a value fixes it, a hypothesis strategy draws it
-from that strategy.
+Values are plain Python ints, bools, strings, tuples and NumPy arrays: nothing here
+imports torch. Every strategy takes keyword-only bounds with small defaults (tests stay
+fast). Where a test must fix an argument (a layer that only has 3x3 kernels), the
+strategies take a *pin*: ``None`` (the default) draws it, a value fixes it, a hypothesis
+strategy draws it from that strategy.
 
 hypothesis is an optional dependency of dlref: ``pip install "dlref[testing]"``.
 ``import dlref.testing`` works without it; only this module needs it.
@@ -48,13 +51,23 @@ from dlref._geometry import pair, pool_output_length
 from dlref.counting import conv2d_output_size
 
 __all__ = [
-    "arrays", "probabilities", "conv2d_args", "Conv2dArgs", "pool2d_args", "Pool2dArgs",
-    "normalized_shapes", "NormalizedShape", "class_targets", "classification_problems",
-    "ClassificationProblem", "recurrent_shapes", "RecurrentShapes",
+    "arrays",
+    "probabilities",
+    "conv2d_args",
+    "Conv2dArgs",
+    "pool2d_args",
+    "Pool2dArgs",
+    "normalized_shapes",
+    "NormalizedShape",
+    "class_targets",
+    "classification_problems",
+    "ClassificationProblem",
+    "recurrent_shapes",
+    "RecurrentShapes",
 ]
 
 
-# -- pins and small helpers -------------------------------------------------------------------
+# -- pins and small helpers ------------------------------------------------------------
 
 
 def _is_strategy(value) -> bool:
@@ -62,13 +75,15 @@ def _is_strategy(value) -> bool:
 
 
 def _check_pin(name: str, value, check) -> None:
-    """A pin is None (draw), a hypothesis strategy (draw from it) or a value ``check`` accepts."""
+    """A pin is None (draw), a hypothesis strategy (draw from it) or a value ``check``
+    accepts."""
     if value is not None and not _is_strategy(value):
         check(name, value)
 
 
 def _draw_pinned(draw, value, default):
-    """The pinned value, one drawn from a pinned strategy, or one drawn from ``default()``."""
+    """The pinned value, one drawn from a pinned strategy, or one drawn from
+    ``default()``."""
     if value is None:
         return draw(default())
     if _is_strategy(value):
@@ -84,19 +99,24 @@ def _check_optional_flag(name: str, value) -> None:
 def _check_pair(minimum: int):
     def check(name: str, value) -> None:
         pair(name, value, minimum)
+
     return check
 
 
 def _check_padding(name: str, value) -> None:
     if isinstance(value, str):
         if value not in ("valid", "same"):
-            raise ValueError(f"{name} must be an int, a pair of ints, 'valid' or 'same', got {value!r}")
+            raise ValueError(
+                f"{name} must be an int, a pair of ints, 'valid' or 'same', got "
+                f"{value!r}"
+            )
         return
     pair(name, value, 0)
 
 
 def _int_or_pair(low_h: int, low_w: int, high_h: int, high_w: int):
-    """An int in both ranges, or a pair ``(h, w)`` with h in [low_h, high_h] and w in [low_w, high_w]."""
+    """An int in both ranges, or a pair ``(h, w)`` with h in [low_h, high_h] and w in
+    [low_w, high_w]."""
     pairs = st.tuples(st.integers(low_h, high_h), st.integers(low_w, high_w))
     if max(low_h, low_w) > min(high_h, high_w):  # no single int fits both dimensions
         return pairs
@@ -107,33 +127,39 @@ def _float_dtype(dtype) -> np.dtype:
     try:
         dtype = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"dtype must be a NumPy floating dtype, got {dtype!r}") from None
+        raise TypeError(
+            f"dtype must be a NumPy floating dtype, got {dtype!r}"
+        ) from None
     if dtype.kind != "f" or dtype.itemsize not in (2, 4, 8):
         raise TypeError(f"dtype must be float16, float32 or float64, got {dtype}")
     return dtype
 
 
 def _representable(value: float, dtype: np.dtype, towards: float) -> float:
-    """``value`` rounded to ``dtype``, moved one step towards ``towards`` if rounding moved it away."""
+    """``value`` rounded to ``dtype``, moved one step towards ``towards`` if rounding
+    moved it away."""
     rounded = dtype.type(value)
     if abs(float(rounded) - towards) > abs(value - towards):
         rounded = np.nextafter(rounded, dtype.type(towards))
     return float(rounded)
 
 
-# -- arrays -------------------------------------------------------------------------------------
+# -- arrays ----------------------------------------------------------------------------
 
 
-def arrays(shape, dtype=np.float64, *, min_value: float = -10.0, max_value: float = 10.0):
+def arrays(
+    shape, dtype=np.float64, *, min_value: float = -10.0, max_value: float = 10.0
+):
     r"""Float arrays of one dtype with finite values in ``[min_value, max_value]``.
 
-    Valid means: C-contiguous, of ``dtype``, every value finite and inside the bounds, no
-    NaN, no infinity and no subnormal number (subnormals make CPU and GPU kernels disagree
-    for reasons that have nothing to do with your layer). Bounds that ``dtype`` cannot
-    represent exactly are moved inwards to the nearest value it can.
+    Valid means: C-contiguous, of ``dtype``, every value finite and inside the bounds,
+    no NaN, no infinity and no subnormal number (subnormals make CPU and GPU kernels
+    disagree for reasons that have nothing to do with your layer). Bounds that ``dtype``
+    cannot represent exactly are moved inwards to the nearest value it can.
 
     Args:
-        shape: a tuple of ints, or a strategy drawing one (``hypothesis.extra.numpy.array_shapes()``).
+        shape: a tuple of ints, or a strategy drawing one
+            (``hypothesis.extra.numpy.array_shapes()``).
         dtype: ``np.float16``, ``np.float32`` or ``np.float64`` (default).
         min_value: the smallest value drawn (default -10).
         max_value: the largest value drawn (default 10).
@@ -158,9 +184,13 @@ def arrays(shape, dtype=np.float64, *, min_value: float = -10.0, max_value: floa
     check_real("min_value", min_value)
     check_real("max_value", max_value)
     if not (np.isfinite(min_value) and np.isfinite(max_value)):
-        raise ValueError(f"min_value and max_value must be finite, got {min_value} and {max_value}")
+        raise ValueError(
+            f"min_value and max_value must be finite, got {min_value} and {max_value}"
+        )
     if min_value > max_value:
-        raise ValueError(f"min_value must be <= max_value, got {min_value} > {max_value}")
+        raise ValueError(
+            f"min_value must be <= max_value, got {min_value} > {max_value}"
+        )
     if not _is_strategy(shape):
         shape = tuple(shape)
         for n in shape:
@@ -169,8 +199,14 @@ def arrays(shape, dtype=np.float64, *, min_value: float = -10.0, max_value: floa
     high = _representable(max_value, dtype, towards=min_value)
     if low > high:
         raise ValueError(f"no {dtype} value lies in [{min_value}, {max_value}]")
-    elements = st.floats(low, high, width=8 * dtype.itemsize, allow_nan=False, allow_infinity=False,
-                         allow_subnormal=False)
+    elements = st.floats(
+        low,
+        high,
+        width=8 * dtype.itemsize,
+        allow_nan=False,
+        allow_infinity=False,
+        allow_subnormal=False,
+    )
     return hnp.arrays(dtype, shape, elements=elements)
 
 
@@ -178,36 +214,46 @@ def arrays(shape, dtype=np.float64, *, min_value: float = -10.0, max_value: floa
 def _probabilities(draw, shape, dim, dtype, min_value):
     shape = draw(shape) if _is_strategy(shape) else shape
     if dim is None:
-        return draw(arrays(shape, dtype, min_value=min_value, max_value=1.0 - min_value))
+        return draw(
+            arrays(shape, dtype, min_value=min_value, max_value=1.0 - min_value)
+        )
     ndim = max(len(shape), 1)
     if not -ndim <= dim < ndim:
         raise ValueError(f"dim={dim} is out of range for shape {shape}")
     axis = dim % ndim
     n = shape[axis] if shape else 1
     if n * min_value > 1.0:
-        raise ValueError(f"min_value={min_value} is too large for {n} probabilities that sum to 1")
-    w = draw(arrays(shape, np.float64, min_value=0.0, max_value=1.0)).reshape(shape or (1,))
+        raise ValueError(
+            f"min_value={min_value} is too large for {n} probabilities that sum to 1"
+        )
+    w = draw(arrays(shape, np.float64, min_value=0.0, max_value=1.0)).reshape(
+        shape or (1,)
+    )
     total = w.sum(axis=axis, keepdims=True)
     # an all-zero row has no direction: it becomes the uniform distribution
     w = np.where(total > 0, w, 1.0)
     # p = m + (1 - n m) w / sum(w): entries >= m that sum to 1
     p = min_value + (1.0 - n * min_value) * w / w.sum(axis=axis, keepdims=True)
-    # no subnormal results: a probability below the smallest normal number of dtype becomes 0
+    # no subnormal results:
+    # a probability below the smallest normal number of dtype becomes 0
     p = np.where(p < np.finfo(dtype).tiny, 0.0, p)
     return p.reshape(shape).astype(dtype)
 
 
-def probabilities(shape, *, dim: int | None = -1, dtype=np.float64, min_value: float = 0.0):
-    r"""Probability vectors along ``dim`` (or independent probabilities when ``dim`` is None).
+def probabilities(
+    shape, *, dim: int | None = -1, dtype=np.float64, min_value: float = 0.0
+):
+    r"""Probability vectors along ``dim`` (or independent probabilities when ``dim`` is
+    None).
 
     Valid means, with an int ``dim``: every slice along ``dim`` is a distribution,
 
     $$p_i \ge m, \qquad \sum_i p_i = 1$$
 
-    (the sum is computed in float64, then rounded once to ``dtype``). Zeros are drawn too,
-    as real targets have them (one-hot rows, smoothed labels), unless ``min_value`` $m > 0$.
-    With ``dim=None`` every entry is a probability on its own, in $[m, 1 - m]$: the inputs
-    and targets of ``binary_cross_entropy``.
+    (the sum is computed in float64, then rounded once to ``dtype``). Zeros are drawn
+    too, as real targets have them (one-hot rows, smoothed labels), unless ``min_value``
+    $m > 0$. With ``dim=None`` every entry is a probability on its own, in $[m, 1 - m]$:
+    the inputs and targets of ``binary_cross_entropy``.
 
     Args:
         shape: a tuple of ints or a strategy drawing one.
@@ -242,25 +288,25 @@ def probabilities(shape, *, dim: int | None = -1, dtype=np.float64, min_value: f
     return _probabilities(shape, dim, dtype, min_value)
 
 
-# -- convolution ----------------------------------------------------------------------------------
+# -- convolution -----------------------------------------------------------------------
 
 
 class Conv2dArgs(NamedTuple):
     """One valid ``conv2d`` call, drawn by `conv2d_args`.
 
-    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are kept as drawn (an int, a
-    pair, or for ``padding`` a string), so both spellings get tested.
+    ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are kept as drawn (an int,
+    a pair, or for ``padding`` a string), so both spellings get tested.
     """
 
-    input_shape: tuple        # (N, C_in, H, W), or (C_in, H, W) unbatched
-    weight_shape: tuple       # (C_out, C_in / groups, kH, kW)
-    bias: bool                # whether the call has a bias of shape (C_out,)
+    input_shape: tuple  # (N, C_in, H, W), or (C_in, H, W) unbatched
+    weight_shape: tuple  # (C_out, C_in / groups, kH, kW)
+    bias: bool  # whether the call has a bias of shape (C_out,)
     kernel_size: int | tuple
     stride: int | tuple
     padding: int | tuple | str
     dilation: int | tuple
     groups: int
-    output_shape: tuple       # (N, C_out, H_out, W_out), or (C_out, H_out, W_out) unbatched
+    output_shape: tuple  # (N, C_out, H_out, W_out), or (C_out, H_out, W_out) unbatched
 
     @property
     def in_channels(self) -> int:
@@ -273,13 +319,34 @@ class Conv2dArgs(NamedTuple):
     @property
     def kwargs(self) -> dict:
         """The keyword arguments of ``conv2d`` after input, weight and bias."""
-        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
+        return dict(
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
 
 
 @st.composite
-def _conv2d_args(draw, max_batch, max_groups, max_group_channels, max_size, max_kernel_size,
-                 max_stride, max_dilation, max_padding, kernel_size, stride, padding, dilation,
-                 groups, depthwise, bias, batched):
+def _conv2d_args(
+    draw,
+    max_batch,
+    max_groups,
+    max_group_channels,
+    max_size,
+    max_kernel_size,
+    max_stride,
+    max_dilation,
+    max_padding,
+    kernel_size,
+    stride,
+    padding,
+    dilation,
+    groups,
+    depthwise,
+    bias,
+    batched,
+):
     g = _draw_pinned(draw, groups, lambda: st.integers(1, max_groups))
     check_positive_int("groups", g)
     # each group sees C_in / g input channels and makes C_out / g output channels
@@ -290,17 +357,27 @@ def _conv2d_args(draw, max_batch, max_groups, max_group_channels, max_size, max_
         C_out = g * draw(st.integers(1, max_group_channels))
 
     # 'same' is drawn only where the stride can be 1: we draw it, or it is pinned to 1
-    same_allowed = stride is None or (not _is_strategy(stride) and pair("stride", stride, 1) == (1, 1))
-    p = _draw_pinned(draw, padding, lambda: st.one_of(
-        _int_or_pair(0, 0, max_padding, max_padding),
-        st.sampled_from(["valid", "same"] if same_allowed else ["valid"])))
+    same_allowed = stride is None or (
+        not _is_strategy(stride) and pair("stride", stride, 1) == (1, 1)
+    )
+    p = _draw_pinned(
+        draw,
+        padding,
+        lambda: st.one_of(
+            _int_or_pair(0, 0, max_padding, max_padding),
+            st.sampled_from(["valid", "same"] if same_allowed else ["valid"]),
+        ),
+    )
     if p == "same":
         s = 1 if stride is None else _draw_pinned(draw, stride, None)
         assume(pair("stride", s, 1) == (1, 1))  # torch: padding='same' needs stride 1
     else:
-        s = _draw_pinned(draw, stride, lambda: _int_or_pair(1, 1, max_stride, max_stride))
+        s = _draw_pinned(
+            draw, stride, lambda: _int_or_pair(1, 1, max_stride, max_stride)
+        )
 
-    # total padding per dimension ('same' pads whatever the kernel needs: it always fits)
+    # total padding per dimension
+    # ('same' pads whatever the kernel needs: it always fits)
     if p == "same":
         pad_total = None
     elif p == "valid":
@@ -309,10 +386,18 @@ def _conv2d_args(draw, max_batch, max_groups, max_group_channels, max_size, max_
         p_h, p_w = pair("padding", p, 0)
         pad_total = (2 * p_h, 2 * p_w)
     # room for the dilated kernel once the input is at most max_size
-    room = (max_kernel_size, max_kernel_size) if pad_total is None else \
-        (max_size + pad_total[0], max_size + pad_total[1])
-    k = _draw_pinned(draw, kernel_size, lambda: _int_or_pair(
-        1, 1, min(max_kernel_size, room[0]), min(max_kernel_size, room[1])))
+    room = (
+        (max_kernel_size, max_kernel_size)
+        if pad_total is None
+        else (max_size + pad_total[0], max_size + pad_total[1])
+    )
+    k = _draw_pinned(
+        draw,
+        kernel_size,
+        lambda: _int_or_pair(
+            1, 1, min(max_kernel_size, room[0]), min(max_kernel_size, room[1])
+        ),
+    )
     kH, kW = pair("kernel_size", k, 1)
 
     def dilation_bound(k_i: int, room_i: int) -> int:
@@ -321,13 +406,22 @@ def _conv2d_args(draw, max_batch, max_groups, max_group_channels, max_size, max_
             return max_dilation
         return min(max_dilation, max(1, (room_i - 1) // (k_i - 1)))
 
-    d = _draw_pinned(draw, dilation, lambda: _int_or_pair(
-        1, 1, dilation_bound(kH, room[0]), dilation_bound(kW, room[1])))
+    d = _draw_pinned(
+        draw,
+        dilation,
+        lambda: _int_or_pair(
+            1, 1, dilation_bound(kH, room[0]), dilation_bound(kW, room[1])
+        ),
+    )
     d_h, d_w = pair("dilation", d, 1)
 
     # the smallest input that gives one output: H + p_total >= d (k - 1) + 1
     spans = (d_h * (kH - 1) + 1, d_w * (kW - 1) + 1)
-    low = (1, 1) if pad_total is None else tuple(max(1, span - pt) for span, pt in zip(spans, pad_total))
+    low = (
+        (1, 1)
+        if pad_total is None
+        else tuple(max(1, span - pt) for span, pt in zip(spans, pad_total))
+    )
     H = draw(st.integers(low[0], max(low[0], max_size)))
     W = draw(st.integers(low[1], max(low[1], max_size)))
     H_out, W_out = conv2d_output_size((H, W), (kH, kW), s, p, d)
@@ -338,43 +432,72 @@ def _conv2d_args(draw, max_batch, max_groups, max_group_channels, max_size, max_
         input_shape, output_shape = (N, C_in, H, W), (N, C_out, H_out, W_out)
     else:
         input_shape, output_shape = (C_in, H, W), (C_out, H_out, W_out)
-    return Conv2dArgs(input_shape=input_shape, weight_shape=(C_out, C_in // g, kH, kW), bias=bool(has_bias),
-                      kernel_size=k, stride=s, padding=p, dilation=d, groups=g, output_shape=output_shape)
+    return Conv2dArgs(
+        input_shape=input_shape,
+        weight_shape=(C_out, C_in // g, kH, kW),
+        bias=bool(has_bias),
+        kernel_size=k,
+        stride=s,
+        padding=p,
+        dilation=d,
+        groups=g,
+        output_shape=output_shape,
+    )
 
 
-def conv2d_args(*, max_batch: int = 3, max_groups: int = 3, max_group_channels: int = 3,
-                max_size: int = 8, max_kernel_size: int = 4, max_stride: int = 3, max_dilation: int = 3,
-                max_padding: int = 2, kernel_size=None, stride=None, padding=None, dilation=None,
-                groups=None, depthwise: bool = False, bias=None, batched=True):
-    r"""Valid ``conv2d`` calls: input and weight shapes, stride, padding, dilation, groups.
+def conv2d_args(
+    *,
+    max_batch: int = 3,
+    max_groups: int = 3,
+    max_group_channels: int = 3,
+    max_size: int = 8,
+    max_kernel_size: int = 4,
+    max_stride: int = 3,
+    max_dilation: int = 3,
+    max_padding: int = 2,
+    kernel_size=None,
+    stride=None,
+    padding=None,
+    dilation=None,
+    groups=None,
+    depthwise: bool = False,
+    bias=None,
+    batched=True,
+):
+    r"""Valid ``conv2d`` calls: input and weight shapes, stride, padding, dilation,
+    groups.
 
-    Valid means that ``torch.nn.functional.conv2d`` and ``dlref.numpy.functional.conv2d``
-    both accept the call: ``groups`` divides both channel counts; ``padding='same'`` comes
-    with stride 1 only; and along each spatial dimension the dilated kernel fits in the
-    padded input, so the output (from `dlref.counting.conv2d_output_size`) has at least
-    one pixel:
+    Valid means that ``torch.nn.functional.conv2d`` and
+    ``dlref.numpy.functional.conv2d`` both accept the call: ``groups`` divides both
+    channel counts; ``padding='same'`` comes with stride 1 only; and along each spatial
+    dimension the dilated kernel fits in the padded input, so the output (from
+    `dlref.counting.conv2d_output_size`) has at least one pixel:
 
     $$H + p_\text{total} \ge d\,(k - 1) + 1 \iff
-      H_\text{out} = \left\lfloor \frac{H + p_\text{total} - d(k - 1) - 1}{s} \right\rfloor + 1 \ge 1$$
+      H_\text{out} = \left\lfloor \frac{H + p_\text{total} - d(k - 1) - 1}{s}
+      \right\rfloor + 1 \ge 1$$
 
     Drawn: 1 to ``max_groups`` groups of 1 to ``max_group_channels`` input and output
     channels each; kernel sizes, strides, dilations and paddings as ints or ``(h, w)``
-    pairs, paddings also ``'valid'`` and ``'same'``; inputs up to ``max_size`` pixels high
-    and wide (more only when a pinned kernel needs it), non-square ones included.
+    pairs, paddings also ``'valid'`` and ``'same'``; inputs up to ``max_size`` pixels
+    high and wide (more only when a pinned kernel needs it), non-square ones included.
 
     Args:
         max_batch: the largest batch size N (default 3).
         max_groups: the largest number of groups drawn (default 3).
-        max_group_channels: the largest number of input (and of output) channels per group.
+        max_group_channels: the largest number of input (and of output) channels per
+            group.
         max_size: the largest input height and width drawn (default 8).
         max_kernel_size: the largest kernel height and width drawn (default 4).
         max_stride: the largest stride drawn (default 3).
         max_dilation: the largest dilation drawn (default 3).
         max_padding: the largest integer padding drawn (default 2).
-        kernel_size: a pin (see the module's docstring): None (default) draws it, a value
-            (an int or a pair) fixes it, a hypothesis strategy draws it from that strategy.
+        kernel_size: a pin (see the module's docstring): None (default) draws it, a
+            value (an int or a pair) fixes it, a hypothesis strategy draws it from that
+            strategy.
         stride: a pin, as ``kernel_size``.
-        padding: a pin, as ``kernel_size``; a value may also be ``'valid'`` or ``'same'``.
+        padding: a pin, as ``kernel_size``; a value may also be ``'valid'`` or
+            ``'same'``.
         dilation: a pin, as ``kernel_size``.
         groups: a pin, as ``kernel_size`` (an int).
         depthwise: if True, ``C_in = C_out = groups`` (one filter per channel).
@@ -384,11 +507,12 @@ def conv2d_args(*, max_batch: int = 3, max_groups: int = 3, max_group_channels: 
 
     Returns:
         A hypothesis strategy drawing `Conv2dArgs`: ``input_shape``, ``weight_shape``,
-        ``bias``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``groups`` and the
-        expected ``output_shape``; ``args.kwargs`` holds the keywords of ``conv2d``.
+        ``bias``, ``kernel_size``, ``stride``, ``padding``, ``dilation``, ``groups`` and
+        the expected ``output_shape``; ``args.kwargs`` holds the keywords of ``conv2d``.
 
     PyTorch equivalent: the arguments of ``torch.nn.functional.conv2d`` (and of
-    ``torch.nn.Conv2d(args.in_channels, args.out_channels, args.kernel_size, bias=args.bias, **args.kwargs)``).
+    ``torch.nn.Conv2d(args.in_channels, args.out_channels, args.kernel_size,
+    bias=args.bias, **args.kwargs)``).
 
     Examples:
         >>> import numpy as np
@@ -402,10 +526,15 @@ def conv2d_args(*, max_batch: int = 3, max_groups: int = 3, max_group_channels: 
         ...     assert conv2d(x, w, b, **args.kwargs).shape == args.output_shape
         >>> test_output_shape()
     """
-    for name, value in (("max_batch", max_batch), ("max_groups", max_groups),
-                        ("max_group_channels", max_group_channels), ("max_size", max_size),
-                        ("max_kernel_size", max_kernel_size), ("max_stride", max_stride),
-                        ("max_dilation", max_dilation)):
+    for name, value in (
+        ("max_batch", max_batch),
+        ("max_groups", max_groups),
+        ("max_group_channels", max_group_channels),
+        ("max_size", max_size),
+        ("max_kernel_size", max_kernel_size),
+        ("max_stride", max_stride),
+        ("max_dilation", max_dilation),
+    ):
         check_positive_int(name, value)
     check_int("max_padding", max_padding, minimum=0)
     _check_pin("kernel_size", kernel_size, _check_pair(1))
@@ -416,42 +545,97 @@ def conv2d_args(*, max_batch: int = 3, max_groups: int = 3, max_group_channels: 
     check_bool("depthwise", depthwise)
     _check_optional_flag("bias", bias)
     _check_optional_flag("batched", batched)
-    if padding == "same" and stride is not None and not _is_strategy(stride) and pair("stride", stride, 1) != (1, 1):
-        raise ValueError(f"padding='same' needs stride=1 (as in torch), got stride={stride!r}")
-    return _conv2d_args(max_batch, max_groups, max_group_channels, max_size, max_kernel_size, max_stride,
-                        max_dilation, max_padding, kernel_size, stride, padding, dilation, groups,
-                        depthwise, bias, batched)
+    if (
+        padding == "same"
+        and stride is not None
+        and not _is_strategy(stride)
+        and pair("stride", stride, 1) != (1, 1)
+    ):
+        raise ValueError(
+            f"padding='same' needs stride=1 (as in torch), got stride={stride!r}"
+        )
+    return _conv2d_args(
+        max_batch,
+        max_groups,
+        max_group_channels,
+        max_size,
+        max_kernel_size,
+        max_stride,
+        max_dilation,
+        max_padding,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        depthwise,
+        bias,
+        batched,
+    )
 
 
-# -- pooling ------------------------------------------------------------------------------------
+# -- pooling ---------------------------------------------------------------------------
 
 
 class Pool2dArgs(NamedTuple):
-    """One valid ``max_pool2d`` call, drawn by `pool2d_args` (arguments kept as drawn)."""
+    """One valid ``max_pool2d`` call, drawn by `pool2d_args` (arguments kept as
+    drawn)."""
 
-    input_shape: tuple        # (N, C, H, W), or (C, H, W) unbatched
+    input_shape: tuple  # (N, C, H, W), or (C, H, W) unbatched
     kernel_size: int | tuple
     stride: int | tuple | None  # None: the kernel size, torch's default
     padding: int | tuple
     dilation: int | tuple
     ceil_mode: bool
-    output_shape: tuple       # (N, C, H_out, W_out), or (C, H_out, W_out) unbatched
+    output_shape: tuple  # (N, C, H_out, W_out), or (C, H_out, W_out) unbatched
 
     @property
     def kwargs(self) -> dict:
         """The keyword arguments of ``max_pool2d`` after the input."""
-        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
-                    dilation=self.dilation, ceil_mode=self.ceil_mode)
+        return dict(
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            ceil_mode=self.ceil_mode,
+        )
 
 
 @st.composite
-def _pool2d_args(draw, max_batch, max_channels, max_size, max_kernel_size, max_stride, max_dilation,
-                 kernel_size, stride, padding, dilation, ceil_mode, batched):
+def _pool2d_args(
+    draw,
+    max_batch,
+    max_channels,
+    max_size,
+    max_kernel_size,
+    max_stride,
+    max_dilation,
+    kernel_size,
+    stride,
+    padding,
+    dilation,
+    ceil_mode,
+    batched,
+):
     # a pinned padding p needs a kernel of at least 2p (torch: p <= k // 2)
-    fixed_p = None if padding is None or _is_strategy(padding) else pair("padding", padding, 0)
-    k_low = (1, 1) if fixed_p is None else (max(1, 2 * fixed_p[0]), max(1, 2 * fixed_p[1]))
-    k = _draw_pinned(draw, kernel_size, lambda: _int_or_pair(
-        k_low[0], k_low[1], max(k_low[0], max_kernel_size), max(k_low[1], max_kernel_size)))
+    fixed_p = (
+        None
+        if padding is None or _is_strategy(padding)
+        else pair("padding", padding, 0)
+    )
+    k_low = (
+        (1, 1) if fixed_p is None else (max(1, 2 * fixed_p[0]), max(1, 2 * fixed_p[1]))
+    )
+    k = _draw_pinned(
+        draw,
+        kernel_size,
+        lambda: _int_or_pair(
+            k_low[0],
+            k_low[1],
+            max(k_low[0], max_kernel_size),
+            max(k_low[1], max_kernel_size),
+        ),
+    )
     kH, kW = pair("kernel_size", k, 1)
     p = _draw_pinned(draw, padding, lambda: _int_or_pair(0, 0, kH // 2, kW // 2))
     p_h, p_w = pair("padding", p, 0)
@@ -459,11 +643,23 @@ def _pool2d_args(draw, max_batch, max_channels, max_size, max_kernel_size, max_s
 
     def dilation_bound(k_i: int, p_i: int) -> int:
         # the dilated window d (k - 1) + 1 must fit in max_size + 2p
-        return max_dilation if k_i == 1 else min(max_dilation, max(1, (max_size + 2 * p_i - 1) // (k_i - 1)))
+        return (
+            max_dilation
+            if k_i == 1
+            else min(max_dilation, max(1, (max_size + 2 * p_i - 1) // (k_i - 1)))
+        )
 
-    d = _draw_pinned(draw, dilation, lambda: _int_or_pair(1, 1, dilation_bound(kH, p_h), dilation_bound(kW, p_w)))
+    d = _draw_pinned(
+        draw,
+        dilation,
+        lambda: _int_or_pair(1, 1, dilation_bound(kH, p_h), dilation_bound(kW, p_w)),
+    )
     d_h, d_w = pair("dilation", d, 1)
-    s = _draw_pinned(draw, stride, lambda: st.one_of(st.none(), _int_or_pair(1, 1, max_stride, max_stride)))
+    s = _draw_pinned(
+        draw,
+        stride,
+        lambda: st.one_of(st.none(), _int_or_pair(1, 1, max_stride, max_stride)),
+    )
     s_h, s_w = (kH, kW) if s is None else pair("stride", s, 1)
     ceil = bool(_draw_pinned(draw, ceil_mode, st.booleans))
 
@@ -471,7 +667,8 @@ def _pool2d_args(draw, max_batch, max_channels, max_size, max_kernel_size, max_s
         return pool_output_length(size, k_i, s_i, p_i, d_i, ceil)
 
     def smallest(k_i: int, s_i: int, p_i: int, d_i: int) -> int:
-        # the smallest input with one window (torch's output-size rule, ceil_mode included)
+        # the smallest input with one window
+        # (torch's output-size rule, ceil_mode included)
         size = 1
         while out(size, k_i, s_i, p_i, d_i) < 1:
             size += 1
@@ -487,28 +684,49 @@ def _pool2d_args(draw, max_batch, max_channels, max_size, max_kernel_size, max_s
         input_shape, output_shape = (N, C, H, W), (N, C, H_out, W_out)
     else:
         input_shape, output_shape = (C, H, W), (C, H_out, W_out)
-    return Pool2dArgs(input_shape=input_shape, kernel_size=k, stride=s, padding=p, dilation=d,
-                      ceil_mode=ceil, output_shape=output_shape)
+    return Pool2dArgs(
+        input_shape=input_shape,
+        kernel_size=k,
+        stride=s,
+        padding=p,
+        dilation=d,
+        ceil_mode=ceil,
+        output_shape=output_shape,
+    )
 
 
-def pool2d_args(*, max_batch: int = 3, max_channels: int = 3, max_size: int = 8, max_kernel_size: int = 4,
-                max_stride: int = 3, max_dilation: int = 3, kernel_size=None, stride=None, padding=None,
-                dilation=None, ceil_mode=None, batched=True):
-    r"""Valid ``max_pool2d`` calls: input shape, kernel, stride, padding, dilation, ceil_mode.
+def pool2d_args(
+    *,
+    max_batch: int = 3,
+    max_channels: int = 3,
+    max_size: int = 8,
+    max_kernel_size: int = 4,
+    max_stride: int = 3,
+    max_dilation: int = 3,
+    kernel_size=None,
+    stride=None,
+    padding=None,
+    dilation=None,
+    ceil_mode=None,
+    batched=True,
+):
+    r"""Valid ``max_pool2d`` calls: input shape, kernel, stride, padding, dilation,
+    ceil_mode.
 
     Valid means that ``torch.nn.functional.max_pool2d`` and
-    ``dlref.numpy.functional.max_pool2d`` both accept the call: the padding is at most half
-    the kernel ($p \le \lfloor k/2 \rfloor$ per dimension, torch's rule) and every output
-    dimension has at least one window, counted with torch's formula
+    ``dlref.numpy.functional.max_pool2d`` both accept the call: the padding is at most
+    half the kernel ($p \le \lfloor k/2 \rfloor$ per dimension, torch's rule) and every
+    output dimension has at least one window, counted with torch's formula
 
-    $$H_\text{out} = \left\lfloor \frac{H + 2p - d(k - 1) - 1}{s} \right\rfloor + 1 \ge 1,$$
+    $$H_\text{out} = \left\lfloor \frac{H + 2p - d(k - 1) - 1}{s} \right\rfloor +
+    1 \ge 1,$$
 
     rounded up instead with ``ceil_mode=True``, where a last window that would start in
     the right padding is dropped. ``stride`` is drawn as None (the kernel size, torch's
     default) too.
 
-    For ``avg_pool2d``, which has no dilation, pin ``dilation=1`` and pass every entry of
-    ``args.kwargs`` but ``dilation``.
+    For ``avg_pool2d``, which has no dilation, pin ``dilation=1`` and pass every entry
+    of ``args.kwargs`` but ``dilation``.
 
     Args:
         max_batch: the largest batch size N (default 3).
@@ -518,15 +736,16 @@ def pool2d_args(*, max_batch: int = 3, max_channels: int = 3, max_size: int = 8,
         max_kernel_size: the largest window height and width drawn (default 4).
         max_stride: the largest stride drawn (default 3).
         max_dilation: the largest dilation drawn (default 3).
-        kernel_size: a pin (see the module's docstring): None (default) draws it, a value
-            (an int or a pair) fixes it, a hypothesis strategy draws it from that strategy.
-        stride: a pin, as ``kernel_size``; drawn values include None (torch's default, the
-            kernel size), and ``stride=st.none()`` pins it.
+        kernel_size: a pin (see the module's docstring): None (default) draws it, a
+            value (an int or a pair) fixes it, a hypothesis strategy draws it from that
+            strategy.
+        stride: a pin, as ``kernel_size``; drawn values include None (torch's default,
+            the kernel size), and ``stride=st.none()`` pins it.
         padding: a pin, as ``kernel_size``.
         dilation: a pin, as ``kernel_size``.
         ceil_mode: a pin (a bool); None draws both.
-        batched: a pin: True (default) for ``(N, C, H, W)`` inputs, False for ``(C, H, W)``,
-            None for both.
+        batched: a pin: True (default) for ``(N, C, H, W)`` inputs, False for
+            ``(C, H, W)``, None for both.
 
     Returns:
         A hypothesis strategy drawing `Pool2dArgs`: ``input_shape``, ``kernel_size``,
@@ -543,13 +762,19 @@ def pool2d_args(*, max_batch: int = 3, max_channels: int = 3, max_size: int = 8,
         >>> from dlref.testing.strategies import pool2d_args
         >>> @given(pool2d_args())
         ... def test_output_shape(args):
-        ...     x = np.arange(np.prod(args.input_shape), dtype=float).reshape(args.input_shape)
+        ...     x = np.arange(np.prod(args.input_shape), dtype=float)
+        ...     x = x.reshape(args.input_shape)
         ...     assert max_pool2d(x, **args.kwargs).shape == args.output_shape
         >>> test_output_shape()
     """
-    for name, value in (("max_batch", max_batch), ("max_channels", max_channels), ("max_size", max_size),
-                        ("max_kernel_size", max_kernel_size), ("max_stride", max_stride),
-                        ("max_dilation", max_dilation)):
+    for name, value in (
+        ("max_batch", max_batch),
+        ("max_channels", max_channels),
+        ("max_size", max_size),
+        ("max_kernel_size", max_kernel_size),
+        ("max_stride", max_stride),
+        ("max_dilation", max_dilation),
+    ):
         check_positive_int(name, value)
     _check_pin("kernel_size", kernel_size, _check_pair(1))
     _check_pin("stride", stride, _check_pair(1))
@@ -557,17 +782,38 @@ def pool2d_args(*, max_batch: int = 3, max_channels: int = 3, max_size: int = 8,
     _check_pin("dilation", dilation, _check_pair(1))
     _check_optional_flag("ceil_mode", ceil_mode)
     _check_optional_flag("batched", batched)
-    if kernel_size is not None and padding is not None and not _is_strategy(kernel_size) \
-            and not _is_strategy(padding):
-        (kH, kW), (p_h, p_w) = pair("kernel_size", kernel_size, 1), pair("padding", padding, 0)
+    if (
+        kernel_size is not None
+        and padding is not None
+        and not _is_strategy(kernel_size)
+        and not _is_strategy(padding)
+    ):
+        (kH, kW), (p_h, p_w) = (
+            pair("kernel_size", kernel_size, 1),
+            pair("padding", padding, 0),
+        )
         if p_h > kH // 2 or p_w > kW // 2:
-            raise ValueError(f"padding must be at most half of kernel_size (torch's rule), got "
-                             f"padding={padding!r} and kernel_size={kernel_size!r}")
-    return _pool2d_args(max_batch, max_channels, max_size, max_kernel_size, max_stride, max_dilation,
-                        kernel_size, stride, padding, dilation, ceil_mode, batched)
+            raise ValueError(
+                f"padding must be at most half of kernel_size (torch's rule), got "
+                f"padding={padding!r} and kernel_size={kernel_size!r}"
+            )
+    return _pool2d_args(
+        max_batch,
+        max_channels,
+        max_size,
+        max_kernel_size,
+        max_stride,
+        max_dilation,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode,
+        batched,
+    )
 
 
-# -- normalization ------------------------------------------------------------------------------
+# -- normalization ---------------------------------------------------------------------
 
 
 class NormalizedShape(NamedTuple):
@@ -580,39 +826,50 @@ class NormalizedShape(NamedTuple):
 @st.composite
 def _normalized_shapes(draw, max_ndim, max_normalized_ndim, max_side):
     ndim = draw(st.integers(1, max_ndim))
-    input_shape = tuple(draw(st.lists(st.integers(1, max_side), min_size=ndim, max_size=ndim)))
+    input_shape = tuple(
+        draw(st.lists(st.integers(1, max_side), min_size=ndim, max_size=ndim))
+    )
     k = draw(st.integers(1, min(ndim, max_normalized_ndim)))
-    return NormalizedShape(input_shape=input_shape, normalized_shape=input_shape[ndim - k:])
+    return NormalizedShape(
+        input_shape=input_shape, normalized_shape=input_shape[ndim - k :]
+    )
 
 
-def normalized_shapes(*, max_ndim: int = 4, max_normalized_ndim: int = 3, max_side: int = 4):
+def normalized_shapes(
+    *, max_ndim: int = 4, max_normalized_ndim: int = 3, max_side: int = 4
+):
     r"""An input shape with a ``normalized_shape`` that ``layer_norm`` accepts.
 
     Valid means: ``normalized_shape`` is a non-empty tuple equal to the last
-    ``len(normalized_shape)`` dimensions of the input, so the statistics are taken over a
-    block of at least one element per example. The weight and bias of ``layer_norm`` have
-    shape ``normalized_shape``.
+    ``len(normalized_shape)`` dimensions of the input, so the statistics are taken over
+    a block of at least one element per example. The weight and bias of ``layer_norm``
+    have shape ``normalized_shape``.
 
     Args:
-        max_ndim: the largest input rank (default 4); inputs have rank 1 to ``max_ndim``.
+        max_ndim: the largest input rank (default 4); inputs have rank 1 to
+            ``max_ndim``.
         max_normalized_ndim: the largest number of normalized dimensions (default 3).
         max_side: the largest size of any dimension (default 4).
 
     Returns:
-        A hypothesis strategy drawing `NormalizedShape` pairs ``(input_shape, normalized_shape)``.
+        A hypothesis strategy drawing `NormalizedShape` pairs
+        ``(input_shape, normalized_shape)``.
 
-    PyTorch equivalent: the ``normalized_shape`` argument of ``torch.nn.functional.layer_norm``
-    and ``torch.nn.LayerNorm``.
+    PyTorch equivalent: the ``normalized_shape`` argument of
+    ``torch.nn.functional.layer_norm`` and ``torch.nn.LayerNorm``.
 
     Examples:
         >>> import numpy as np
         >>> from hypothesis import given
         >>> from dlref.numpy.functional import layer_norm
         >>> from dlref.testing.strategies import arrays, normalized_shapes
-        >>> @given(normalized_shapes().flatmap(lambda s: arrays(s.input_shape).map(lambda x: (s, x))))
+        >>> def with_input(s):
+        ...     return arrays(s.input_shape).map(lambda x: (s, x))
+        >>> @given(normalized_shapes().flatmap(with_input))
         ... def test_shape_kept(case):
         ...     shapes, x = case
-        ...     assert layer_norm(x, shapes.normalized_shape).shape == shapes.input_shape
+        ...     y = layer_norm(x, shapes.normalized_shape)
+        ...     assert y.shape == shapes.input_shape
         >>> test_shape_kept()
     """
     check_positive_int("max_ndim", max_ndim)
@@ -621,7 +878,7 @@ def normalized_shapes(*, max_ndim: int = 4, max_normalized_ndim: int = 3, max_si
     return _normalized_shapes(max_ndim, max_normalized_ndim, max_side)
 
 
-# -- classification -------------------------------------------------------------------------------
+# -- classification --------------------------------------------------------------------
 
 
 @st.composite
@@ -630,11 +887,16 @@ def _class_targets(draw, shape, num_classes, ignore_index):
     classes = st.integers(0, num_classes - 1)
     if ignore_index is None:
         return draw(hnp.arrays(np.int64, shape, elements=classes))
-    target = draw(hnp.arrays(np.int64, shape, elements=st.one_of(classes, st.just(ignore_index))))
-    # at least one position counts, so that reduction='mean' divides by a positive weight
+    target = draw(
+        hnp.arrays(np.int64, shape, elements=st.one_of(classes, st.just(ignore_index)))
+    )
+    # at least one position counts,
+    # so that reduction='mean' divides by a positive weight
     kept = [c for c in range(num_classes) if c != ignore_index]
     if target.size and np.all(target == ignore_index):
-        target.reshape(-1)[draw(st.integers(0, target.size - 1))] = draw(st.sampled_from(kept))
+        target.reshape(-1)[draw(st.integers(0, target.size - 1))] = draw(
+            st.sampled_from(kept)
+        )
     return target
 
 
@@ -642,8 +904,9 @@ def class_targets(shape, num_classes: int, *, ignore_index: int | None = None):
     r"""Integer class targets: int64 arrays with values in ``[0, num_classes)``.
 
     Valid means: every entry is a class index $0 \le y < C$, or equals ``ignore_index``
-    when one is given; then at least one entry (of a non-empty array) is not ignored, so a
-    ``'mean'`` reduction has a positive denominator (torch returns NaN when all are ignored).
+    when one is given; then at least one entry (of a non-empty array) is not ignored, so
+    a ``'mean'`` reduction has a positive denominator (torch returns NaN when all are
+    ignored).
 
     Args:
         shape: a tuple of ints, or a strategy drawing one.
@@ -672,7 +935,9 @@ def class_targets(shape, num_classes: int, *, ignore_index: int | None = None):
     if ignore_index is not None:
         check_int("ignore_index", ignore_index)
         if num_classes == 1 and ignore_index == 0:
-            raise ValueError("ignore_index=0 leaves no class to draw with num_classes=1")
+            raise ValueError(
+                "ignore_index=0 leaves no class to draw with num_classes=1"
+            )
     if not _is_strategy(shape):
         shape = tuple(shape)
         for n in shape:
@@ -683,10 +948,11 @@ def class_targets(shape, num_classes: int, *, ignore_index: int | None = None):
 class ClassificationProblem(NamedTuple):
     """Logits and targets for ``cross_entropy``, drawn by `classification_problems`."""
 
-    input: np.ndarray          # logits (N, C), (N, C, d1, ...) or (C,)
-    target: np.ndarray         # int64 classes (N,), (N, d1, ...) or (); or probabilities like input
+    input: np.ndarray  # logits (N, C), (N, C, d1, ...) or (C,)
+    # int64 classes (N,), (N, d1, ...) or (); or probabilities like input
+    target: np.ndarray
     weight: np.ndarray | None  # (C,) positive class weights, or None
-    ignore_index: int          # the value to pass (torch's default -100 when none applies)
+    ignore_index: int  # the value to pass (torch's default -100 when none applies)
 
     @property
     def num_classes(self) -> int:
@@ -694,8 +960,19 @@ class ClassificationProblem(NamedTuple):
 
 
 @st.composite
-def _classification_problems(draw, max_batch, max_classes, max_extra_dims, max_side, dtype, max_logit,
-                             ignore_index, probability_targets, weighted, batched):
+def _classification_problems(
+    draw,
+    max_batch,
+    max_classes,
+    max_extra_dims,
+    max_side,
+    dtype,
+    max_logit,
+    ignore_index,
+    probability_targets,
+    weighted,
+    batched,
+):
     C = draw(st.integers(2 if ignore_index == 0 else 1, max_classes))
     if _draw_pinned(draw, batched, st.booleans):
         N = draw(st.integers(1, max_batch))
@@ -712,42 +989,58 @@ def _classification_problems(draw, max_batch, max_classes, max_extra_dims, max_s
     weight = None
     if _draw_pinned(draw, weighted, st.booleans):
         weight = draw(arrays((C,), dtype, min_value=0.5, max_value=2.0))
-    return ClassificationProblem(input=logits, target=target, weight=weight,
-                                 ignore_index=-100 if ignore_index is None else ignore_index)
+    return ClassificationProblem(
+        input=logits,
+        target=target,
+        weight=weight,
+        ignore_index=-100 if ignore_index is None else ignore_index,
+    )
 
 
-def classification_problems(*, max_batch: int = 4, max_classes: int = 5, max_extra_dims: int = 2,
-                            max_side: int = 3, dtype=np.float64, max_logit: float = 10.0,
-                            ignore_index: int | None = None, probability_targets=False, weighted=False,
-                            batched=True):
+def classification_problems(
+    *,
+    max_batch: int = 4,
+    max_classes: int = 5,
+    max_extra_dims: int = 2,
+    max_side: int = 3,
+    dtype=np.float64,
+    max_logit: float = 10.0,
+    ignore_index: int | None = None,
+    probability_targets=False,
+    weighted=False,
+    batched=True,
+):
     r"""Logits and matching targets that ``cross_entropy`` accepts.
 
     Valid means: the logits are finite, $|z| \le$ ``max_logit``, of shape ``(N, C)``,
-    ``(N, C, d1, ...)`` (classes on dimension 1, as torch has them) or unbatched ``(C,)``;
-    the target is either int64 class indices of shape ``(N,)``, ``(N, d1, ...)`` or ``()``
-    drawn by `class_targets` (in range, or equal to ``ignore_index``, never all ignored), or
-    probabilities of the input's shape that sum to 1 over the classes (`probabilities`);
-    class weights, when drawn, are positive and have shape ``(C,)``.
+    ``(N, C, d1, ...)`` (classes on dimension 1, as torch has them) or unbatched
+    ``(C,)``; the target is either int64 class indices of shape ``(N,)``,
+    ``(N, d1, ...)`` or ``()`` drawn by `class_targets` (in range, or equal to
+    ``ignore_index``, never all ignored), or probabilities of the input's shape that sum
+    to 1 over the classes (`probabilities`); class weights, when drawn, are positive and
+    have shape ``(C,)``.
 
     Args:
         max_batch: the largest batch size N (default 4).
         max_classes: the largest number of classes C (default 5).
-        max_extra_dims: the largest number of extra dimensions ``d1, ...`` (default 2; 0 for
-            plain ``(N, C)``).
+        max_extra_dims: the largest number of extra dimensions ``d1, ...`` (default 2; 0
+            for plain ``(N, C)``).
         max_side: the largest size of each extra dimension (default 3).
-        dtype: the floating dtype of logits, probabilities and weights (default float64).
+        dtype: the floating dtype of logits, probabilities and weights (default
+            float64).
         max_logit: the largest absolute logit (default 10).
         ignore_index: a value that some class targets take, or None (default) for none.
         probability_targets: a pin: False (default) for class indices, True for
             probabilities, None for both.
         weighted: a pin: whether to draw class weights (default False; None for both).
-        batched: a pin: True (default) for ``(N, C, ...)``, False for ``(C,)``, None for both.
+        batched: a pin: True (default) for ``(N, C, ...)``, False for ``(C,)``, None for
+            both.
 
     Returns:
         A hypothesis strategy drawing `ClassificationProblem`: ``input``, ``target``,
         ``weight`` and ``ignore_index``, the value to pass: the one asked for with class
-        indices, torch's default -100 otherwise (torch rejects any other ``ignore_index``
-        with probability targets).
+        indices, torch's default -100 otherwise (torch rejects any other
+        ``ignore_index`` with probability targets).
 
     PyTorch equivalent: the arguments of ``torch.nn.functional.cross_entropy`` (and of
     ``nll_loss`` with log-probabilities).
@@ -759,11 +1052,17 @@ def classification_problems(*, max_batch: int = 4, max_classes: int = 5, max_ext
         >>> from dlref.testing.strategies import classification_problems
         >>> @given(classification_problems(ignore_index=-1))
         ... def test_finite(problem):
-        ...     loss = cross_entropy(problem.input, problem.target, ignore_index=problem.ignore_index)
+        ...     loss = cross_entropy(
+        ...         problem.input, problem.target, ignore_index=problem.ignore_index
+        ...     )
         ...     assert np.isfinite(loss)
         >>> test_finite()
     """
-    for name, value in (("max_batch", max_batch), ("max_classes", max_classes), ("max_side", max_side)):
+    for name, value in (
+        ("max_batch", max_batch),
+        ("max_classes", max_classes),
+        ("max_side", max_side),
+    ):
         check_positive_int(name, value)
     check_int("max_extra_dims", max_extra_dims, minimum=0)
     dtype = _float_dtype(dtype)
@@ -771,22 +1070,34 @@ def classification_problems(*, max_batch: int = 4, max_classes: int = 5, max_ext
     if ignore_index is not None:
         check_int("ignore_index", ignore_index)
         if ignore_index == 0 and max_classes == 1:
-            raise ValueError("ignore_index=0 leaves no class to draw with max_classes=1")
+            raise ValueError(
+                "ignore_index=0 leaves no class to draw with max_classes=1"
+            )
     _check_optional_flag("probability_targets", probability_targets)
     _check_optional_flag("weighted", weighted)
     _check_optional_flag("batched", batched)
-    return _classification_problems(max_batch, max_classes, max_extra_dims, max_side, dtype, max_logit,
-                                     ignore_index, probability_targets, weighted, batched)
+    return _classification_problems(
+        max_batch,
+        max_classes,
+        max_extra_dims,
+        max_side,
+        dtype,
+        max_logit,
+        ignore_index,
+        probability_targets,
+        weighted,
+        batched,
+    )
 
 
-# -- recurrent layers ---------------------------------------------------------------------------
+# -- recurrent layers ------------------------------------------------------------------
 
 
 class RecurrentShapes(NamedTuple):
     """Sizes and flags of one RNN/GRU/LSTM call, drawn by `recurrent_shapes`."""
 
     seq_len: int
-    batch: int               # ignored when batched is False
+    batch: int  # ignored when batched is False
     input_size: int
     hidden_size: int
     num_layers: int
@@ -801,7 +1112,8 @@ class RecurrentShapes(NamedTuple):
 
     @property
     def input_shape(self) -> tuple:
-        """``(L, N, H_in)``, ``(N, L, H_in)`` with batch_first, or ``(L, H_in)`` unbatched."""
+        """``(L, N, H_in)``, ``(N, L, H_in)`` with batch_first, or ``(L, H_in)``
+        unbatched."""
         if not self.batched:
             return (self.seq_len, self.input_size)
         if self.batch_first:
@@ -815,20 +1127,41 @@ class RecurrentShapes(NamedTuple):
 
     @property
     def hidden_shape(self) -> tuple:
-        """The shape of ``h_0``/``h_n`` (and ``c_0``/``c_n``): ``(D * num_layers, N, H)``, batch-first or not."""
+        """The shape of ``h_0``/``h_n`` (and ``c_0``/``c_n``):
+        ``(D * num_layers, N, H)``, batch-first or not."""
         layers = self.num_directions * self.num_layers
-        return (layers, self.batch, self.hidden_size) if self.batched else (layers, self.hidden_size)
+        return (
+            (layers, self.batch, self.hidden_size)
+            if self.batched
+            else (layers, self.hidden_size)
+        )
 
     @property
     def module_kwargs(self) -> dict:
         """The constructor arguments of ``torch.nn.RNN``, ``GRU`` and ``LSTM``."""
-        return dict(input_size=self.input_size, hidden_size=self.hidden_size, num_layers=self.num_layers,
-                    bias=self.bias, batch_first=self.batch_first, bidirectional=self.bidirectional)
+        return dict(
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bias=self.bias,
+            batch_first=self.batch_first,
+            bidirectional=self.bidirectional,
+        )
 
 
 @st.composite
-def _recurrent_shapes(draw, max_seq_len, max_batch, max_input_size, max_hidden_size, max_num_layers,
-                      bidirectional, batch_first, bias, batched):
+def _recurrent_shapes(
+    draw,
+    max_seq_len,
+    max_batch,
+    max_input_size,
+    max_hidden_size,
+    max_num_layers,
+    bidirectional,
+    batch_first,
+    bias,
+    batched,
+):
     return RecurrentShapes(
         seq_len=draw(st.integers(1, max_seq_len)),
         batch=draw(st.integers(1, max_batch)),
@@ -842,10 +1175,20 @@ def _recurrent_shapes(draw, max_seq_len, max_batch, max_input_size, max_hidden_s
     )
 
 
-def recurrent_shapes(*, max_seq_len: int = 5, max_batch: int = 3, max_input_size: int = 4,
-                     max_hidden_size: int = 4, max_num_layers: int = 2, bidirectional=None, batch_first=None,
-                     bias=None, batched=True):
-    r"""Sizes and flags of a recurrent layer and its input, as ``torch.nn.LSTM`` takes them.
+def recurrent_shapes(
+    *,
+    max_seq_len: int = 5,
+    max_batch: int = 3,
+    max_input_size: int = 4,
+    max_hidden_size: int = 4,
+    max_num_layers: int = 2,
+    bidirectional=None,
+    batch_first=None,
+    bias=None,
+    batched=True,
+):
+    r"""Sizes and flags of a recurrent layer and its input, as ``torch.nn.LSTM`` takes
+    them.
 
     Valid means: every size is at least 1 and the shapes agree with torch's layouts: the
     input is $(L, N, H_\text{in})$, or $(N, L, H_\text{in})$ with ``batch_first``, or
@@ -863,11 +1206,13 @@ def recurrent_shapes(*, max_seq_len: int = 5, max_batch: int = 3, max_input_size
             hypothesis strategy draws from it.
         batch_first: a pin, as ``bidirectional``.
         bias: a pin, as ``bidirectional``.
-        batched: a pin: True (default) for batched inputs, False for unbatched, None for both.
+        batched: a pin: True (default) for batched inputs, False for unbatched, None for
+            both.
 
     Returns:
         A hypothesis strategy drawing `RecurrentShapes`, with ``input_shape``,
-        ``hidden_shape``, ``output_shape`` and ``module_kwargs`` (the constructor arguments).
+        ``hidden_shape``, ``output_shape`` and ``module_kwargs`` (the constructor
+        arguments).
 
     PyTorch equivalent: the arguments and input shapes of ``torch.nn.RNN``,
     ``torch.nn.GRU`` and ``torch.nn.LSTM``.
@@ -878,16 +1223,35 @@ def recurrent_shapes(*, max_seq_len: int = 5, max_batch: int = 3, max_input_size
         >>> from dlref.testing.strategies import recurrent_shapes
         >>> @given(recurrent_shapes())
         ... def test_lstm_shapes(s):
-        ...     output, (h_n, c_n) = torch.nn.LSTM(**s.module_kwargs)(torch.zeros(s.input_shape))
-        ...     assert tuple(output.shape) == s.output_shape and tuple(h_n.shape) == s.hidden_shape
+        ...     lstm = torch.nn.LSTM(**s.module_kwargs)
+        ...     output, (h_n, c_n) = lstm(torch.zeros(s.input_shape))
+        ...     assert tuple(output.shape) == s.output_shape
+        ...     assert tuple(h_n.shape) == s.hidden_shape
         >>> test_lstm_shapes()
     """
-    for name, value in (("max_seq_len", max_seq_len), ("max_batch", max_batch),
-                        ("max_input_size", max_input_size), ("max_hidden_size", max_hidden_size),
-                        ("max_num_layers", max_num_layers)):
+    for name, value in (
+        ("max_seq_len", max_seq_len),
+        ("max_batch", max_batch),
+        ("max_input_size", max_input_size),
+        ("max_hidden_size", max_hidden_size),
+        ("max_num_layers", max_num_layers),
+    ):
         check_positive_int(name, value)
-    for name, value in (("bidirectional", bidirectional), ("batch_first", batch_first), ("bias", bias),
-                        ("batched", batched)):
+    for name, value in (
+        ("bidirectional", bidirectional),
+        ("batch_first", batch_first),
+        ("bias", bias),
+        ("batched", batched),
+    ):
         _check_optional_flag(name, value)
-    return _recurrent_shapes(max_seq_len, max_batch, max_input_size, max_hidden_size, max_num_layers,
-                             bidirectional, batch_first, bias, batched)
+    return _recurrent_shapes(
+        max_seq_len,
+        max_batch,
+        max_input_size,
+        max_hidden_size,
+        max_num_layers,
+        bidirectional,
+        batch_first,
+        bias,
+        batched,
+    )

@@ -2,11 +2,12 @@
 
 Two modules, re-exported here: `dlref.data.augment.image` and `dlref.data.augment.text`.
 
-Images are NumPy arrays laid out as torch's: ``(N, C, H, W)`` (a batch), ``(C, H, W)`` or
-``(H, W)`` (one image). Every function returns the layout and dtype it was given. The random
-versions draw **one** choice per image of a batch (one flip decision, one angle, one crop
-offset each) from an explicit ``numpy.random.Generator``; a 3-D array is one image with
-``C`` channels, so a batch of grey images ``(N, H, W)`` is passed as ``x[:, None]``.
+Images are NumPy arrays laid out as torch's: ``(N, C, H, W)`` (a batch), ``(C, H, W)``
+or ``(H, W)`` (one image). Every function returns the layout and dtype it was given. The
+random versions draw **one** choice per image of a batch (one flip decision, one angle,
+one crop offset each) from an explicit ``numpy.random.Generator``; a 3-D array is one
+image with ``C`` channels, so a batch of grey images ``(N, H, W)`` is passed as
+``x[:, None]``.
 
 | function | what it does | torchvision equivalent |
 |---|---|---|
@@ -26,12 +27,36 @@ References: Wei, J., Zou, K. (2019). EDA: Easy Data Augmentation Techniques for 
 Performance on Text Classification Tasks. EMNLP. <https://arxiv.org/abs/1901.11196>.
 """
 
-from dlref.data.augment.image import (gaussian_noise, horizontal_flip, random_crop, random_horizontal_flip,
-                                      random_rotation, random_vertical_flip, rotate, rotate90, vertical_flip)
-from dlref.data.augment.text import random_deletion, random_insertion, random_swap, synonym_replacement
+from dlref.data.augment.image import (
+    gaussian_noise,
+    horizontal_flip,
+    random_crop,
+    random_horizontal_flip,
+    random_rotation,
+    random_vertical_flip,
+    rotate,
+    rotate90,
+    vertical_flip,
+)
+from dlref.data.augment.text import (
+    random_deletion,
+    random_insertion,
+    random_swap,
+    synonym_replacement,
+)
 
 __all__ = [
-    "horizontal_flip", "vertical_flip", "random_horizontal_flip", "random_vertical_flip",
-    "rotate90", "rotate", "random_rotation", "random_crop", "gaussian_noise",
-    "synonym_replacement", "random_insertion", "random_swap", "random_deletion",
+    "horizontal_flip",
+    "vertical_flip",
+    "random_horizontal_flip",
+    "random_vertical_flip",
+    "rotate90",
+    "rotate",
+    "random_rotation",
+    "random_crop",
+    "gaussian_noise",
+    "synonym_replacement",
+    "random_insertion",
+    "random_swap",
+    "random_deletion",
 ]

@@ -1,10 +1,10 @@
 """Text augmentation: the four operations of EDA (Wei and Zou, 2019) on a sentence.
 
 Sentences (a list of words, or a string split on whitespace) get `synonym_replacement`,
-`random_insertion`, `random_swap` and `random_deletion`. The synonyms come from a dict the
-caller gives (EDA used WordNet). Every random draw comes from an explicit
-``numpy.random.Generator``; each function returns the form it was given (a list of words,
-or a string joined back with single spaces).
+`random_insertion`, `random_swap` and `random_deletion`. The synonyms come from a dict
+the caller gives (EDA used WordNet). Every random draw comes from an explicit
+``numpy.random.Generator``; each function returns the form it was given (a list of
+words, or a string joined back with single spaces).
 
 References: Wei, J., Zou, K. (2019). EDA: Easy Data Augmentation Techniques for Boosting
 Performance on Text Classification Tasks. EMNLP. <https://arxiv.org/abs/1901.11196>.
@@ -22,16 +22,21 @@ from dlref.data._random import check_generator
 __all__ = ["synonym_replacement", "random_insertion", "random_swap", "random_deletion"]
 
 
-# -- text (EDA) ---------------------------------------------------------------------------
+# -- text (EDA) ------------------------------------------------------------------------
 
 
 def _words(words) -> tuple[list[str], bool]:
-    """A sentence as a list of words; ``True`` when it came as a string (to join it back)."""
+    """A sentence as a list of words; ``True`` when it came as a string (to join it
+    back)."""
     if isinstance(words, str):
         return words.split(), True
-    if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
-        raise TypeError(f"words must be a str or a list of str, got {type(words).__name__}"
-                        + ("" if not isinstance(words, (list, tuple)) else " with non-str items"))
+    if not isinstance(words, (list, tuple)) or not all(
+        isinstance(w, str) for w in words
+    ):
+        raise TypeError(
+            f"words must be a str or a list of str, got {type(words).__name__}"
+            + ("" if not isinstance(words, (list, tuple)) else " with non-str items")
+        )
     return list(words), False
 
 
@@ -41,26 +46,43 @@ def _out(words: list[str], was_string: bool):
 
 def _synonym_table(synonyms) -> Mapping[str, list[str]]:
     if not isinstance(synonyms, Mapping):
-        raise TypeError(f"synonyms must be a dict {{word: [synonyms]}}, got {type(synonyms).__name__}")
+        raise TypeError(
+            f"synonyms must be a dict {{word: [synonyms]}}, got "
+            f"{type(synonyms).__name__}"
+        )
     table = {}
     for word, options in synonyms.items():
         if not isinstance(word, str):
-            raise TypeError(f"synonyms must map words (str) to lists of str, got the key {word!r}")
-        if isinstance(options, str) or not isinstance(options, Sequence) or not all(
-                isinstance(o, str) for o in options):
-            raise TypeError(f"synonyms[{word!r}] must be a list of str, got {options!r}")
-        table[word] = [o for o in options if o != word]   # a word is not its own replacement
+            raise TypeError(
+                f"synonyms must map words (str) to lists of str, got the key {word!r}"
+            )
+        if (
+            isinstance(options, str)
+            or not isinstance(options, Sequence)
+            or not all(isinstance(o, str) for o in options)
+        ):
+            raise TypeError(
+                f"synonyms[{word!r}] must be a list of str, got {options!r}"
+            )
+        # a word is not its own replacement
+        table[word] = [o for o in options if o != word]
     return table
 
 
-def synonym_replacement(words, synonyms: Mapping[str, Sequence[str]], n: int = 1, *,
-                        generator: np.random.Generator | None = None):
-    """Replace ``n`` randomly chosen words that have synonyms, each by one of its synonyms.
+def synonym_replacement(
+    words,
+    synonyms: Mapping[str, Sequence[str]],
+    n: int = 1,
+    *,
+    generator: np.random.Generator | None = None,
+):
+    """Replace ``n`` randomly chosen words that have synonyms, each by one of its
+    synonyms.
 
     Positions are drawn without replacement among the words found in ``synonyms`` (leave
-    stop words out of the dict); each chosen word gets a synonym drawn uniformly. When fewer
-    than ``n`` words have synonyms, all of them are replaced. EDA sets $n = \\alpha\\,\\ell$
-    for a sentence of $\\ell$ words, with $\\alpha \\approx 0.1$.
+    stop words out of the dict); each chosen word gets a synonym drawn uniformly. When
+    fewer than ``n`` words have synonyms, all of them are replaced. EDA sets
+    $n = \\alpha\\,\\ell$ for a sentence of $\\ell$ words, with $\\alpha \\approx 0.1$.
 
     Args:
         words: a list of words, or a string (split on whitespace).
@@ -78,7 +100,11 @@ def synonym_replacement(words, synonyms: Mapping[str, Sequence[str]], n: int = 1
     check_int("n", n, minimum=0)
     rng = check_generator("generator", generator)
     candidates = [i for i, w in enumerate(words) if table.get(w)]
-    chosen = rng.choice(candidates, size=min(n, len(candidates)), replace=False) if candidates else []
+    chosen = (
+        rng.choice(candidates, size=min(n, len(candidates)), replace=False)
+        if candidates
+        else []
+    )
     out = list(words)
     for i in chosen:
         options = table[words[i]]
@@ -86,13 +112,19 @@ def synonym_replacement(words, synonyms: Mapping[str, Sequence[str]], n: int = 1
     return _out(out, was_string)
 
 
-def random_insertion(words, synonyms: Mapping[str, Sequence[str]], n: int = 1, *,
-                     generator: np.random.Generator | None = None):
+def random_insertion(
+    words,
+    synonyms: Mapping[str, Sequence[str]],
+    n: int = 1,
+    *,
+    generator: np.random.Generator | None = None,
+):
     """Insert a synonym of a random word at a random position, ``n`` times.
 
     Each time: a word that has synonyms is drawn from the current sentence, one of its
     synonyms is drawn, and it is inserted at a position drawn uniformly from the
-    $\\ell + 1$ gaps. Without any word that has synonyms the sentence is returned unchanged.
+    $\\ell + 1$ gaps. Without any word that has synonyms the sentence is returned
+    unchanged.
 
     Args:
         words: a list of words, or a string (split on whitespace).
@@ -144,11 +176,13 @@ def random_swap(words, n: int = 1, *, generator: np.random.Generator | None = No
     return _out(out, was_string)
 
 
-def random_deletion(words, p: float = 0.1, *, generator: np.random.Generator | None = None):
+def random_deletion(
+    words, p: float = 0.1, *, generator: np.random.Generator | None = None
+):
     """Delete each word independently with probability ``p``, keeping at least one word.
 
-    If every word is drawn for deletion, one word chosen uniformly is kept (as EDA does), so
-    a non-empty sentence never becomes empty.
+    If every word is drawn for deletion, one word chosen uniformly is kept (as EDA
+    does), so a non-empty sentence never becomes empty.
 
     Args:
         words: a list of words, or a string (split on whitespace).
@@ -156,7 +190,8 @@ def random_deletion(words, p: float = 0.1, *, generator: np.random.Generator | N
         generator: a ``numpy.random.Generator`` (``None``: a fresh, unseeded one).
 
     Returns:
-        A new list of the kept words in their order (a string when ``words`` was a string).
+        A new list of the kept words in their order (a string when ``words`` was a
+        string).
 
     References: Wei and Zou (2019), EDA, operation RD.
     """

@@ -30,23 +30,38 @@ from dlref._norm_args import check_grad_output
 from dlref.numpy.special import erfc
 
 __all__ = [
-    "sigmoid", "sigmoid_backward", "tanh", "tanh_backward", "relu", "relu_backward",
-    "leaky_relu", "leaky_relu_backward", "softmax", "softmax_backward",
-    "log_softmax", "log_softmax_backward", "gelu", "gelu_backward",
-    "silu", "silu_backward", "elu", "elu_backward",
+    "sigmoid",
+    "sigmoid_backward",
+    "tanh",
+    "tanh_backward",
+    "relu",
+    "relu_backward",
+    "leaky_relu",
+    "leaky_relu_backward",
+    "softmax",
+    "softmax_backward",
+    "log_softmax",
+    "log_softmax_backward",
+    "gelu",
+    "gelu_backward",
+    "silu",
+    "silu_backward",
+    "elu",
+    "elu_backward",
 ]
 
 
-# -- argument checks --------------------------------------------------------------------------
+# -- argument checks -------------------------------------------------------------------
 
 
 def _check_grad(grad_output, input) -> None:
-    """A backward pass's arguments: a floating ``input``, and ``grad_output`` of its shape and dtype."""
+    """A backward pass's arguments: a floating ``input``, and ``grad_output`` of its
+    shape and dtype."""
     check_floating("input", input)
     check_grad_output(grad_output, input)
 
 
-# -- sigmoid and tanh -------------------------------------------------------------------------
+# -- sigmoid and tanh ------------------------------------------------------------------
 
 
 def sigmoid(input: np.ndarray) -> np.ndarray:
@@ -69,7 +84,8 @@ def sigmoid(input: np.ndarray) -> np.ndarray:
 
     PyTorch equivalent: ``torch.sigmoid`` / ``torch.nn.functional.sigmoid``.
 
-    Differences from PyTorch: integer inputs are rejected (torch promotes them to float).
+    Differences from PyTorch: integer inputs are rejected (torch promotes them to
+    float).
     """
     check_floating("input", input)
     x = np.asarray(input)
@@ -103,7 +119,8 @@ def sigmoid_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 
 
 def tanh(input: np.ndarray) -> np.ndarray:
-    r"""Hyperbolic tangent $\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x}) = 2\sigma(2x) - 1$, elementwise.
+    r"""Hyperbolic tangent $\tanh(x) = (e^x - e^{-x}) / (e^x + e^{-x}) = 2\sigma(2x) -
+    1$, elementwise.
 
     Args:
         input: floating-point array.
@@ -145,7 +162,7 @@ def tanh_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
     return grad_output * (4.0 * z / ((1.0 + z) * (1.0 + z)))
 
 
-# -- rectifiers -------------------------------------------------------------------------------
+# -- rectifiers ------------------------------------------------------------------------
 
 
 def relu(input: np.ndarray) -> np.ndarray:
@@ -166,8 +183,8 @@ def relu(input: np.ndarray) -> np.ndarray:
     functions here never modify their input).
 
     References:
-        V. Nair, G. E. Hinton (2010), "Rectified linear units improve restricted Boltzmann
-        machines", ICML.
+        V. Nair, G. E. Hinton (2010), "Rectified linear units improve restricted
+        Boltzmann machines", ICML.
     """
     check_floating("input", input)
     # max(0, x)
@@ -188,9 +205,9 @@ def relu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
 def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     r"""Leaky ReLU: $x$ for $x > 0$, $a x$ otherwise ($a$ = ``negative_slope``).
 
-    A fixed, deterministic small slope for negative inputs, so a unit whose inputs are all
-    negative still passes a gradient. (The randomized variant, RReLU, draws $a$ during
-    training; this function never draws anything.)
+    A fixed, deterministic small slope for negative inputs, so a unit whose inputs are
+    all negative still passes a gradient. (The randomized variant, RReLU, draws $a$
+    during training; this function never draws anything.)
 
     Args:
         input: floating-point array, any shape.
@@ -205,9 +222,9 @@ def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     PyTorch equivalent: ``torch.nn.functional.leaky_relu`` (no ``inplace``).
 
     References:
-        A. L. Maas, A. Y. Hannun, A. Y. Ng (2013), "Rectifier nonlinearities improve neural
-        network acoustic models", ICML Workshop on Deep Learning for Audio, Speech and
-        Language Processing.
+        A. L. Maas, A. Y. Hannun, A. Y. Ng (2013), "Rectifier nonlinearities improve
+        neural network acoustic models", ICML Workshop on Deep Learning for Audio,
+        Speech and Language Processing.
     """
     check_floating("input", input)
     check_real("negative_slope", negative_slope)
@@ -217,8 +234,11 @@ def leaky_relu(input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
     return np.where(x > 0, x, a * x)
 
 
-def leaky_relu_backward(grad_output: np.ndarray, input: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
-    r"""Gradient of `leaky_relu`: $g$ where $x > 0$, $a g$ elsewhere (including 0, as torch).
+def leaky_relu_backward(
+    grad_output: np.ndarray, input: np.ndarray, negative_slope: float = 0.01
+) -> np.ndarray:
+    r"""Gradient of `leaky_relu`: $g$ where $x > 0$, $a g$ elsewhere (including 0, as
+    torch).
 
     Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
     ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
@@ -233,10 +253,10 @@ def leaky_relu_backward(grad_output: np.ndarray, input: np.ndarray, negative_slo
 def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     r"""Exponential linear unit: $x$ for $x > 0$, $\alpha(e^x - 1)$ otherwise.
 
-    Smooth for $\alpha = 1$, saturating to $-\alpha$ for very negative inputs, so
-    mean activations sit closer to 0 than ReLU's. Stable form: ``alpha * expm1(min(x, 0))``,
-    so $e^x$ is never evaluated at a large positive $x$, and ``expm1`` keeps
-    accuracy near 0.
+    Smooth for $\alpha = 1$, saturating to $-\alpha$ for very negative inputs, so mean
+    activations sit closer to 0 than ReLU's. Stable form: ``alpha * expm1(min(x, 0))``,
+    so $e^x$ is never evaluated at a large positive $x$, and ``expm1`` keeps accuracy
+    near 0.
 
     Args:
         input: floating-point array, any shape.
@@ -251,8 +271,9 @@ def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     PyTorch equivalent: ``torch.nn.functional.elu`` (no ``inplace``).
 
     References:
-        D.-A. Clevert, T. Unterthiner, S. Hochreiter (2016), "Fast and accurate deep network
-        learning by exponential linear units (ELUs)", ICLR, https://arxiv.org/abs/1511.07289
+        D.-A. Clevert, T. Unterthiner, S. Hochreiter (2016), "Fast and accurate deep
+        network learning by exponential linear units (ELUs)", ICLR,
+        https://arxiv.org/abs/1511.07289
     """
     check_floating("input", input)
     check_real("alpha", alpha)
@@ -262,8 +283,11 @@ def elu(input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
-def elu_backward(grad_output: np.ndarray, input: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    r"""Gradient of `elu`: $g$ where $x > 0$, $g\,\alpha e^x$ elsewhere ($\alpha$ at 0, as torch).
+def elu_backward(
+    grad_output: np.ndarray, input: np.ndarray, alpha: float = 1.0
+) -> np.ndarray:
+    r"""Gradient of `elu`: $g$ where $x > 0$, $g\,\alpha e^x$ elsewhere ($\alpha$ at 0,
+    as torch).
 
     Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
     ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
@@ -272,15 +296,17 @@ def elu_backward(grad_output: np.ndarray, input: np.ndarray, alpha: float = 1.0)
     check_real("alpha", alpha)
     x = np.asarray(input)
     alpha = x.dtype.type(alpha)
-    # f'(x) = alpha e^x if x <= 0 else 1  (torch's branch: a NaN input passes g through, as in torch)
+    # f'(x) = alpha e^x if x <= 0 else 1
+    # (torch's branch: a NaN input passes g through, as in torch)
     return np.where(x <= 0, grad_output * alpha * np.exp(np.minimum(x, 0)), grad_output)
 
 
-# -- smooth gates: SiLU and GELU --------------------------------------------------------------
+# -- smooth gates: SiLU and GELU -------------------------------------------------------
 
 
 def silu(input: np.ndarray) -> np.ndarray:
-    r"""Sigmoid-weighted linear unit (Swish with $\beta = 1$): $x\,\sigma(x)$, elementwise.
+    r"""Sigmoid-weighted linear unit (Swish with $\beta = 1$): $x\,\sigma(x)$,
+    elementwise.
 
     Uses the stable `sigmoid`, so ``silu(-1e4)`` is ``-0.0`` with no overflow.
 
@@ -303,7 +329,8 @@ def silu(input: np.ndarray) -> np.ndarray:
         "Searching for activation functions", https://arxiv.org/abs/1710.05941
     """
     check_floating("input", input)
-    # f(x) = x sigma(x);  x = -inf (and x = inf in a derivative) gives inf * 0 = NaN, as in torch: silently
+    # f(x) = x sigma(x);
+    # x = -inf (and x = inf in a derivative) gives inf * 0 = NaN, as in torch: silently
     with np.errstate(invalid="ignore"):
         return input * sigmoid(input)
 
@@ -320,7 +347,8 @@ def silu_backward(grad_output: np.ndarray, input: np.ndarray) -> np.ndarray:
     z = np.exp(-np.abs(input))
     ds = z / ((1.0 + z) * (1.0 + z))
     # f'(x) = sigma(x) + x sigma'(x)
-    with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+    # inf * 0 = NaN at x = +-inf, as in torch: silently
+    with np.errstate(invalid="ignore"):
         return grad_output * (s + input * ds)
 
 
@@ -363,22 +391,25 @@ def gelu(input: np.ndarray, approximate: str = "none") -> np.ndarray:
         # u = sqrt(2/pi) (x + kappa x^3)
         u = _SQRT_2_OVER_PI * (x + _KAPPA * x * x * x)
         # f(x) = x/2 (1 + tanh(u))
-        with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+        # inf * 0 = NaN at x = +-inf, as in torch: silently
+        with np.errstate(invalid="ignore"):
             return 0.5 * x * (1.0 + np.tanh(u))
     # Phi(x) = erfc(-x / sqrt 2) / 2
     Phi = 0.5 * erfc(-x * _INV_SQRT_2)
     # f(x) = x Phi(x)
-    with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+    # inf * 0 = NaN at x = +-inf, as in torch: silently
+    with np.errstate(invalid="ignore"):
         return x * Phi
 
 
-def gelu_backward(grad_output: np.ndarray, input: np.ndarray, approximate: str = "none") -> np.ndarray:
+def gelu_backward(
+    grad_output: np.ndarray, input: np.ndarray, approximate: str = "none"
+) -> np.ndarray:
     r"""Gradient of `gelu`.
 
-    Exact: $f'(x) = \Phi(x) + x\,\varphi(x)$ with
-    $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
-    Tanh form: with $u = \sqrt{2/\pi}(x + 0.044715x^3)$ and $t = \tanh u$,
-    $f'(x) = \tfrac12(1 + t) + \tfrac12 x (1 - t^2) \sqrt{2/\pi}(1 + 3 \cdot 0.044715 x^2)$.
+    Exact: $f'(x) = \Phi(x) + x\,\varphi(x)$ with $\varphi(x) = e^{-x^2/2}/\sqrt{2\pi}$.
+    Tanh form: with $u = \sqrt{2/\pi}(x + 0.044715x^3)$ and $t = \tanh u$, $f'(x) =
+    \tfrac12(1 + t) + \tfrac12 x (1 - t^2) \sqrt{2/\pi}(1 + 3 \cdot 0.044715 x^2)$.
 
     Differences from PyTorch: ``grad_output`` must have the dtype of ``input`` (else a
     ``TypeError``), where torch's autograd casts a gradient of another dtype silently.
@@ -391,21 +422,24 @@ def gelu_backward(grad_output: np.ndarray, input: np.ndarray, approximate: str =
         t = np.tanh(u)
         # du/dx = sqrt(2/pi) (1 + 3 kappa x^2)
         du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _KAPPA * x * x)
-        # 1 - tanh(u)^2 = 4w / (1 + w)^2 with w = e^{-2|u|}  (accurate where t rounds to +-1)
+        # 1 - tanh(u)^2 = 4w / (1 + w)^2 with w =
+        # e^{-2|u|}  (accurate where t rounds to +-1)
         w = np.exp(-2.0 * np.abs(u))
         dt = 4.0 * w / ((1.0 + w) * (1.0 + w))
         # f'(x) = (1 + t)/2 + x/2 (1 - t^2) du/dx
-        with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+        # inf * 0 = NaN at x = +-inf, as in torch: silently
+        with np.errstate(invalid="ignore"):
             return grad_output * (0.5 * (1.0 + t) + 0.5 * x * dt * du)
     Phi = 0.5 * erfc(-x * _INV_SQRT_2)
     # phi(x) = e^{-x^2/2} / sqrt(2 pi)
     phi = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
     # f'(x) = Phi(x) + x phi(x)
-    with np.errstate(invalid="ignore"):  # inf * 0 = NaN at x = +-inf, as in torch: silently
+    # inf * 0 = NaN at x = +-inf, as in torch: silently
+    with np.errstate(invalid="ignore"):
         return grad_output * (Phi + x * phi)
 
 
-# -- softmax and log-softmax ------------------------------------------------------------------
+# -- softmax and log-softmax -----------------------------------------------------------
 
 
 def _at_least_1d(x: np.ndarray) -> np.ndarray:
@@ -415,12 +449,13 @@ def _at_least_1d(x: np.ndarray) -> np.ndarray:
 def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     r"""Softmax along ``dim``: $\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}$.
 
-    Stable form: with $m = \max_j x_j$,
-    $\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j e^{x_j - m}$, the same value (the
-    factor $e^{-m}$ cancels), but every exponent is $\le 0$, so nothing
-    overflows and the largest term is exactly 1 (the sum cannot underflow to 0). Entries of
-    ``-inf`` (masking) get probability 0. A slice that is all ``-inf``, or holds ``+inf``, has
-    no defined softmax: the result is NaN there, as in torch (without a NumPy warning).
+    Stable form: with $m = \max_j x_j$, $\mathrm{softmax}(x)_i = e^{x_i - m} / \sum_j
+    e^{x_j -
+    m}$, the same value (the factor $e^{-m}$ cancels), but every exponent is $\le 0$, so
+    nothing overflows and the largest term is exactly 1 (the sum cannot underflow to 0).
+    Entries of ``-inf`` (masking) get probability 0. A slice that is all ``-inf``, or
+    holds ``+inf``, has no defined softmax: the result is NaN there, as in torch
+    (without a NumPy warning).
 
     Args:
         input: floating-point array (logits).
@@ -434,10 +469,10 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
 
     PyTorch equivalent: ``torch.nn.functional.softmax(input, dim)``.
 
-    Differences from PyTorch: ``dim`` defaults to ``-1``, and ``dim=None`` is a ``TypeError``
-    (torch's ``dim=None`` picks a dimension implicitly, which is deprecated: dlref does not
-    guess which dimension holds the classes); a ``dim`` out of range raises ``ValueError``
-    (torch: ``IndexError``); no ``dtype`` argument.
+    Differences from PyTorch: ``dim`` defaults to ``-1``, and ``dim=None`` is a
+    ``TypeError`` (torch's ``dim=None`` picks a dimension implicitly, which is
+    deprecated: dlref does not guess which dimension holds the classes); a ``dim`` out
+    of range raises ``ValueError`` (torch: ``IndexError``); no ``dtype`` argument.
 
     References:
         J. S. Bridle (1990), "Probabilistic interpretation of feedforward classification
@@ -452,15 +487,19 @@ def softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     x1 = _at_least_1d(x)
     # m = max_j x_j
     m = np.max(x1, axis=axis, keepdims=True)
-    # e_i = exp(x_i - m) <= 1;  a slice holding +inf or only -inf gives inf - inf = NaN, as in torch
+    # e_i = exp(x_i - m) <= 1;
+    # a slice holding +inf or only -inf gives inf - inf = NaN, as in torch
     with np.errstate(invalid="ignore"):
         e = np.exp(x1 - m)
     # softmax_i = e_i / sum_j e_j
     return (e / np.sum(e, axis=axis, keepdims=True)).reshape(x.shape)
 
 
-def softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) -> np.ndarray:
-    r"""Gradient of `softmax`: $\partial L/\partial x = s \odot (g - \langle g, s\rangle)$.
+def softmax_backward(
+    grad_output: np.ndarray, input: np.ndarray, dim: int = -1
+) -> np.ndarray:
+    r"""Gradient of `softmax`: $\partial L/\partial x = s \odot (g - \langle g,
+    s\rangle)$.
 
     The Jacobian is $\partial s_i/\partial x_j = s_i(\delta_{ij} - s_j)$, so the
     vector-Jacobian product needs no $n \times n$ matrix:
@@ -474,7 +513,8 @@ def softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) 
     axis = check_dim(dim, x.ndim)
     s = _at_least_1d(softmax(x, dim))
     g = _at_least_1d(np.asarray(grad_output))
-    # an inf in g (or a NaN slice of s) gives inf * 0 or inf - inf = NaN, as in torch: silently
+    # an inf in g (or a NaN slice of s) gives inf * 0 or inf - inf = NaN, as in torch:
+    # silently
     with np.errstate(invalid="ignore"):
         # <g, s> along dim
         gs = np.sum(g * s, axis=axis, keepdims=True)
@@ -485,17 +525,18 @@ def softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) 
 def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     r"""Log of `softmax` along ``dim``: $x_i - \log\sum_j e^{x_j}$.
 
-    Stable form (log-sum-exp): with $m = \max_j x_j$,
-    $\log\sum_j e^{x_j} = m + \log\sum_j e^{x_j - m}$. Computing ``log(softmax(x))``
-    instead loses everything below the smallest positive float: a probability that
-    underflows to 0 gives ``-inf``, where this form gives the exact, finite log-probability.
+    Stable form (log-sum-exp): with $m = \max_j x_j$, $\log\sum_j e^{x_j} = m +
+    \log\sum_j e^{x_j - m}$. Computing ``log(softmax(x))`` instead loses everything
+    below the smallest positive float: a probability that underflows to 0 gives
+    ``-inf``, where this form gives the exact, finite log-probability.
 
     Args:
         input: floating-point array (logits).
         dim: the dimension to normalise over, default ``-1``.
 
     Shape:
-        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is
+        normalised.
 
     Returns:
         Log-probabilities (all $\le 0$), the shape and dtype of ``input``.
@@ -514,12 +555,18 @@ def log_softmax(input: np.ndarray, dim: int = -1) -> np.ndarray:
     # a slice holding +inf or only -inf gives inf - inf = NaN, as in torch: silently
     with np.errstate(invalid="ignore"):
         shifted = x1 - m
-        # log sum_j e^{x_j} = m + log sum_j e^{x_j - m};  log_softmax_i = (x_i - m) - log sum_j e^{x_j - m}
-        return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).reshape(x.shape)
+        # log sum_j e^{x_j} = m + log sum_j e^{x_j - m};
+        # log_softmax_i = (x_i - m) - log sum_j e^{x_j - m}
+        return (
+            shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ).reshape(x.shape)
 
 
-def log_softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = -1) -> np.ndarray:
-    r"""Gradient of `log_softmax`: $\partial L/\partial x = g - \mathrm{softmax}(x) \sum_i g_i$.
+def log_softmax_backward(
+    grad_output: np.ndarray, input: np.ndarray, dim: int = -1
+) -> np.ndarray:
+    r"""Gradient of `log_softmax`: $\partial L/\partial x = g - \mathrm{softmax}(x)
+    \sum_i g_i$.
 
     From $\partial y_i/\partial x_j = \delta_{ij} - s_j$.
 
@@ -531,6 +578,7 @@ def log_softmax_backward(grad_output: np.ndarray, input: np.ndarray, dim: int = 
     axis = check_dim(dim, x.ndim)
     s = _at_least_1d(softmax(x, dim))
     g = _at_least_1d(np.asarray(grad_output))
-    # dL/dx_j = g_j - s_j sum_i g_i;  an inf in g gives inf - inf or inf * 0 = NaN, as in torch: silently
+    # dL/dx_j = g_j - s_j sum_i g_i;
+    # an inf in g gives inf - inf or inf * 0 = NaN, as in torch: silently
     with np.errstate(invalid="ignore"):
         return (g - s * np.sum(g, axis=axis, keepdims=True)).reshape(x.shape)

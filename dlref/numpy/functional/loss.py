@@ -7,17 +7,18 @@ log-probabilities) and ``multi_margin_loss`` (the multiclass hinge loss of SVMs)
 Distributions: ``kl_div`` (on log-probabilities).
 
 Every loss ``f(input, target, ..., reduction)`` has ``f_backward(grad_output, input,
-target, ...)`` with the same keywords, returning $\\partial L / \\partial\\,\\text{input}$
-(targets get no gradient here). ``grad_output`` is a float or a floating array: a scalar
-for a reduced loss and an array of the unreduced loss's shape for ``reduction='none'``;
-anything else (``None``, a list, an integer array, a wrong shape) raises.
+target, ...)`` with the same keywords, returning
+$\\partial L / \\partial\\,\\text{input}$ (targets get no gradient here).
+``grad_output`` is a float or a floating array: a scalar for a reduced loss and an array
+of the unreduced loss's shape for ``reduction='none'``; anything else (``None``, a list,
+an integer array, a wrong shape) raises.
 
 Rules shared by all of them: ``input`` and ``target`` are never broadcast against each
 other (a shape mismatch raises ``ValueError``); a floating ``target``, ``weight`` or
-``pos_weight`` must have ``input``'s dtype (another precision raises ``TypeError``: torch
-promotes for some losses, casts for others and raises for the rest), and the result has
-that dtype. ``grad_output`` may have any floating dtype (it is cast, as autograd does).
-The argument checks live once, for both backends, in `dlref._loss_args`.
+``pos_weight`` must have ``input``'s dtype (another precision raises ``TypeError``:
+torch promotes for some losses, casts for others and raises for the rest), and the
+result has that dtype. ``grad_output`` may have any floating dtype (it is cast, as
+autograd does). The argument checks live once, for both backends, in `dlref._loss_args`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,19 @@ from __future__ import annotations
 import numpy as np
 
 from dlref._checks import check_real
-from dlref._loss_args import (check_binary, check_cross_entropy, check_grad_output, check_grad_output_type,
-                              check_kl_div, check_multi_margin, check_nll, check_pointwise,
-                              check_probabilities, is_probability_target, num_classes)
+from dlref._loss_args import (
+    check_binary,
+    check_cross_entropy,
+    check_grad_output,
+    check_grad_output_type,
+    check_kl_div,
+    check_multi_margin,
+    check_nll,
+    check_pointwise,
+    check_probabilities,
+    is_probability_target,
+    num_classes,
+)
 
 # torch floors each log of binary_cross_entropy at -100, and its backward divides by
 # max(x (1 - x), 1e-12); both constants are torch's.
@@ -35,10 +46,12 @@ _BCE_LOG_FLOOR = -100.0
 _BCE_GRAD_EPS = 1e-12
 
 
-# -- shared helpers ------------------------------------------------------------------------
+# -- shared helpers --------------------------------------------------------------------
+
 
 def _reduce(loss: np.ndarray, reduction: str):
-    """Apply ``reduction`` to the per-element losses (mean of nothing is NaN, as in torch)."""
+    """Apply ``reduction`` to the per-element losses (mean of nothing is NaN, as in
+    torch)."""
     if reduction == "none":
         return loss
     if reduction == "sum":
@@ -48,8 +61,11 @@ def _reduce(loss: np.ndarray, reduction: str):
     return loss.mean()
 
 
-def _grad_per_element(grad_output, loss_shape: tuple, reduction: str, dtype, count: int | None = None) -> np.ndarray:
-    r"""Upstream gradient for each unreduced loss element $\partial L / \partial \ell_i$.
+def _grad_per_element(
+    grad_output, loss_shape: tuple, reduction: str, dtype, count: int | None = None
+) -> np.ndarray:
+    r"""Upstream gradient for each unreduced loss element
+    $\partial L / \partial \ell_i$.
 
     mean: $g / n$ ($n$ the number of elements, or ``count`` where the mean divides by
     something else); sum: $g$; none: ``grad_output`` itself (same shape as the loss).
@@ -65,7 +81,8 @@ def _grad_per_element(grad_output, loss_shape: tuple, reduction: str, dtype, cou
     return np.broadcast_to(g, loss_shape)
 
 
-# -- regression -----------------------------------------------------------------------------
+# -- regression ------------------------------------------------------------------------
+
 
 def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     r"""Mean squared error, $\ell_i = (x_i - y_i)^2$.
@@ -84,9 +101,9 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
 
     PyTorch equivalent: ``torch.nn.functional.mse_loss``.
 
-    Differences from PyTorch: a shape mismatch raises ``ValueError`` (torch broadcasts with a
-    warning); an integer ``target``, or one of another floating dtype than ``input``,
-    raises ``TypeError`` (torch promotes).
+    Differences from PyTorch: a shape mismatch raises ``ValueError`` (torch broadcasts
+    with a warning); an integer ``target``, or one of another floating dtype than
+    ``input``, raises ``TypeError`` (torch promotes).
     """
     check_pointwise(input, target, reduction)
     y = target
@@ -95,8 +112,11 @@ def mse_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     return _reduce(loss, reduction)
 
 
-def mse_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
-    r"""Gradient of ``mse_loss`` for ``input``: $\partial \ell_i/\partial x_i = 2 (x_i - y_i)$."""
+def mse_loss_backward(
+    grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Gradient of ``mse_loss`` for ``input``: $\partial \ell_i/\partial x_i = 2 (x_i -
+    y_i)$."""
     check_grad_output_type(grad_output)
     check_pointwise(input, target, reduction)
     y = target
@@ -125,8 +145,11 @@ def l1_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean"):
     return _reduce(loss, reduction)
 
 
-def l1_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
-    r"""Gradient of ``l1_loss``: $\operatorname{sign}(x_i - y_i)$, 0 where $x_i = y_i$ (as torch).
+def l1_loss_backward(
+    grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean"
+) -> np.ndarray:
+    r"""Gradient of ``l1_loss``: $\operatorname{sign}(x_i - y_i)$, 0 where $x_i = y_i$
+    (as torch).
 
     Also 0 where $x_i - y_i$ is NaN: torch's sign is $[d > 0] - [d < 0]$.
     """
@@ -139,7 +162,9 @@ def l1_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reducti
     return g * ((d > 0).astype(input.dtype) - (d < 0))
 
 
-def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", delta: float = 1.0):
+def huber_loss(
+    input: np.ndarray, target: np.ndarray, reduction: str = "mean", delta: float = 1.0
+):
     r"""Huber loss: quadratic for small errors, linear for large ones.
 
     $$
@@ -174,12 +199,19 @@ def huber_loss(input: np.ndarray, target: np.ndarray, reduction: str = "mean", d
     d = input - y
     abs_d = np.abs(d)
     # l_i = d^2 / 2 inside |d| < delta, delta (|d| - delta / 2) outside
-    loss = np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta)).astype(input.dtype, copy=False)
+    loss = np.where(abs_d < delta, 0.5 * d * d, delta * (abs_d - 0.5 * delta)).astype(
+        input.dtype, copy=False
+    )
     return _reduce(loss, reduction)
 
 
-def huber_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean",
-                        delta: float = 1.0) -> np.ndarray:
+def huber_loss_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    reduction: str = "mean",
+    delta: float = 1.0,
+) -> np.ndarray:
     r"""Gradient of ``huber_loss``: $d_i$ clipped to $[-\delta, \delta]$."""
     check_grad_output_type(grad_output)
     check_pointwise(input, target, reduction)
@@ -190,10 +222,15 @@ def huber_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, redu
     return g * np.clip(input - y, -delta, delta)
 
 
-# -- binary classification --------------------------------------------------------------------
+# -- binary classification -------------------------------------------------------------
 
-def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-                         reduction: str = "mean"):
+
+def binary_cross_entropy(
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    reduction: str = "mean",
+):
     r"""Binary cross-entropy on probabilities.
 
     $$
@@ -239,12 +276,18 @@ def binary_cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarr
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray,
-                                  weight: np.ndarray | None = None, reduction: str = "mean") -> np.ndarray:
+def binary_cross_entropy_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
     r"""Gradient of ``binary_cross_entropy`` for ``input``, with torch's formula.
 
     $$
-    \frac{\partial \ell_i}{\partial x_i} = w_i\,\frac{x_i - y_i}{\max\big(x_i (1 - x_i),\ 10^{-12}\big)}
+    \frac{\partial \ell_i}{\partial x_i} =
+    w_i\,\frac{x_i - y_i}{\max\big(x_i (1 - x_i),\ 10^{-12}\big)}
     $$
 
     Away from 0 and 1 this is the exact derivative $-y/x + (1-y)/(1-x)$. Within about
@@ -264,14 +307,20 @@ def binary_cross_entropy_backward(grad_output, input: np.ndarray, target: np.nda
     return (g * grad).astype(x.dtype, copy=False)
 
 
-def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-                                     reduction: str = "mean", pos_weight: np.ndarray | None = None):
+def binary_cross_entropy_with_logits(
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    reduction: str = "mean",
+    pos_weight: np.ndarray | None = None,
+):
     r"""Binary cross-entropy on logits: a sigmoid and the loss, fused and stable.
 
     With $\sigma$ the sigmoid and $p$ the weight of positive examples:
 
     $$
-    \ell_i = -w_i\,\big[\,p\,y_i \log \sigma(x_i) + (1 - y_i) \log(1 - \sigma(x_i))\,\big]
+    \ell_i = -w_i\,\big[\,p\,y_i \log \sigma(x_i) + (1 - y_i) \log(1 -
+    \sigma(x_i))\,\big]
     $$
 
     Computed without forming $\sigma(x)$. With
@@ -280,14 +329,16 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
     $-\log(1-\sigma(x)) = x + \operatorname{softplus}(-x)$, so
 
     $$
-    \ell_i = w_i\,\big[(1 - y_i)\,x_i + (1 + (p - 1) y_i)\,\operatorname{softplus}(-x_i)\big],
+    \ell_i = w_i\,\big[(1 - y_i)\,x_i + (1 + (p - 1)
+    y_i)\,\operatorname{softplus}(-x_i)\big],
     \qquad \operatorname{softplus}(-x) = \max(-x, 0) + \log(1 + e^{-|x|})
     $$
 
-    ($p = 1$: $\ell_i = w_i\,[(1 - y_i)\,x_i + \operatorname{softplus}(-x_i)]$.)
-    $e^{-|x|} \le 1$ never overflows, and ``log1p`` keeps the tail accurate. This is
-    torch's formula, so an infinite logit gives what torch gives: $+\infty$ for
-    $x = +\infty$ and $y < 1$, NaN ($0 \cdot \infty$ or $\infty - \infty$) where torch has NaN.
+    ($p = 1$: $\ell_i = w_i\,[(1 - y_i)\,x_i +
+    \operatorname{softplus}(-x_i)]$.) $e^{-|x|} \le 1$ never overflows, and ``log1p``
+    keeps the tail accurate. This is torch's formula, so an infinite logit gives what
+    torch gives: $+\infty$ for $x = +\infty$ and $y < 1$, NaN ($0 \cdot \infty$ or
+    $\infty - \infty$) where torch has NaN.
 
     Args:
         input: logits $x$ (any real number).
@@ -299,7 +350,8 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
 
     Shape:
         input, target: the same shape ``(*)``; weight and pos_weight: broadcastable to
-        ``(*)`` (pos_weight is usually ``(C,)``, one per class along the last dimension).
+        ``(*)`` (pos_weight is usually ``(C,)``, one per class along the last
+        dimension).
 
     Returns:
         The loss, in ``input``'s dtype.
@@ -314,9 +366,11 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
     check_binary(input, target, weight, reduction, pos_weight)
     x = input
     y = target
-    # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}) = -log sigma(x); e^{-|x|} never overflows
+    # softplus(-x) = max(-x, 0) + log(1 + e^{-|x|}) = -log sigma(x);
+    # e^{-|x|} never overflows
     softplus_neg_x = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
-    # an infinite x or y: 0 * inf and inf - inf are NaN where torch's formula gives NaN too
+    # an infinite x or y:
+    # 0 * inf and inf - inf are NaN where torch's formula gives NaN too
     with np.errstate(invalid="ignore"):
         if pos_weight is None:
             # l = (1 - y) x + softplus(-x)
@@ -330,13 +384,19 @@ def binary_cross_entropy_with_logits(input: np.ndarray, target: np.ndarray, weig
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, target: np.ndarray,
-                                              weight: np.ndarray | None = None, reduction: str = "mean",
-                                              pos_weight: np.ndarray | None = None) -> np.ndarray:
+def binary_cross_entropy_with_logits_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    reduction: str = "mean",
+    pos_weight: np.ndarray | None = None,
+) -> np.ndarray:
     r"""Gradient of ``binary_cross_entropy_with_logits`` for ``input``.
 
     $$
-    \frac{\partial \ell_i}{\partial x_i} = w_i\,\big[\sigma(x_i) - y_i\big] \quad (p = 1),
+    \frac{\partial \ell_i}{\partial x_i} = w_i\,\big[\sigma(x_i) - y_i\big]
+    \quad (p = 1),
     \qquad w_i\,\big[(1 - y_i) - (1 + (p - 1) y_i)\,\sigma(-x_i)\big]
     $$
 
@@ -347,7 +407,8 @@ def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, ta
     x = input
     y = target
     g = _grad_per_element(grad_output, x.shape, reduction, x.dtype)
-    # sigma(x) = 1 / (1 + e^{-x}) for x >= 0 and e^{x} / (1 + e^{x}) for x < 0: e = e^{-|x|} <= 1
+    # sigma(x) = 1 / (1 + e^{-x}) for x >= 0 and e^{x} / (1 + e^{x}) for x < 0:
+    # e = e^{-|x|} <= 1
     e = np.exp(-np.abs(x))
     sigma = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
     if pos_weight is None:
@@ -364,7 +425,8 @@ def binary_cross_entropy_with_logits_backward(grad_output, input: np.ndarray, ta
     return (g * grad).astype(x.dtype, copy=False)
 
 
-# -- multi-class classification -------------------------------------------------------------
+# -- multi-class classification --------------------------------------------------------
+
 
 def _class_last(a: np.ndarray) -> np.ndarray:
     """Move the class dimension last: (N, C, d1, ...) -> (N, d1, ..., C); (C,) stays."""
@@ -383,23 +445,29 @@ def _log_softmax_last(z: np.ndarray) -> np.ndarray:
     exponent is $\le 0$ and the sum is $\ge 1$, so nothing overflows and the log
     never sees 0. A row with a $+\infty$ logit is NaN ($\infty - \infty$), as in torch.
     """
-    m = z.max(axis=-1, keepdims=True)       # (..., 1)
-    with np.errstate(invalid="ignore"):     # inf - inf: NaN, silently, as torch's log_softmax
-        s = z - m                           # (..., C), max entry 0
+    m = z.max(axis=-1, keepdims=True)  # (..., 1)
+    # inf - inf: NaN, silently, as torch's log_softmax
+    with np.errstate(invalid="ignore"):
+        s = z - m  # (..., C), max entry 0
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
 def _weighted_sum(q: np.ndarray, v: np.ndarray) -> np.ndarray:
-    r"""$\sum_c q_c v_c$ over the last axis, a term with $q_c = 0$ being 0 even where $v_c = \pm\infty$.
+    r"""$\sum_c q_c v_c$ over the last axis, a term with $q_c = 0$ being 0 even where
+    $v_c = \pm\infty$.
 
-    A class the target gives no mass (a one-hot's zeros) adds nothing, as in torch, which
-    reads only the target class: a $-\infty$ logit there (a masked class) leaves the loss finite.
+    A class the target gives no mass (a one-hot's zeros) adds nothing, as in torch,
+    which reads only the target class: a $-\infty$ logit there (a masked class) leaves
+    the loss finite.
     """
     return (q * np.where(q != 0, v, 0)).sum(axis=-1)
 
 
-def _target_distribution(input, target, weight, ignore_index: int, label_smoothing: float):
-    r"""The weighted target distribution $q$ and the denominator of ``reduction='mean'``.
+def _target_distribution(
+    input, target, weight, ignore_index: int, label_smoothing: float
+):
+    r"""The weighted target distribution $q$ and the denominator of
+    ``reduction='mean'``.
 
     $q_c = w_c\,\tilde t_c$ with $\tilde t = (1 - \varepsilon)\,t + \varepsilon / C$,
     where $t$ is the one-hot of the class index (rows with ``ignore_index`` get
@@ -413,21 +481,25 @@ def _target_distribution(input, target, weight, ignore_index: int, label_smoothi
     dtype = input.dtype
     w = np.ones(C, dtype=dtype) if weight is None else weight
     if is_probability_target(input, target):  # class probabilities
-        t = _class_last(target)                                             # (N, d1, ..., C)
-        valid = np.ones(t.shape[:-1], dtype=bool)                           # (N, d1, ...)
+        t = _class_last(target)  # (N, d1, ..., C)
+        valid = np.ones(t.shape[:-1], dtype=bool)  # (N, d1, ...)
         denominator = dtype.type(t[..., 0].size)
     else:  # class indices
-        valid = np.asarray(target != ignore_index)                          # (N, d1, ...)
+        valid = np.asarray(target != ignore_index)  # (N, d1, ...)
         y = np.where(valid, target, 0)
-        # t = one_hot(y), zero on ignored positions                            (N, d1, ..., C)
+        # t = one_hot(y), zero on ignored positions   (N, d1, ..., C)
         t = ((np.arange(C) == y[..., None]) & valid[..., None]).astype(dtype)
         # torch's weighted mean: divide by the sum of the target classes' weights
         denominator = np.where(valid, w[y], 0).sum(dtype=dtype)
     # t~ = (1 - eps) t + eps / C on the positions that count
     t_smooth = (1 - label_smoothing) * t + (label_smoothing / C) * valid[..., None]
-    # q_c = w_c t~_c, computed where t~_c != 0 only: an infinite (or NaN) weight of a class
-    # the target does not name must not turn 0 into NaN (torch reads the target class's only)
-    q = np.multiply(w, t_smooth, out=np.zeros(t_smooth.shape, dtype), where=t_smooth != 0)   # (N, d1, ..., C)
+    # q_c = w_c t~_c, computed where t~_c != 0 only: an infinite (or NaN) weight of a
+    # class the target does not name must not turn 0
+    # into NaN (torch reads the target class's only)
+    # (N, d1, ..., C)
+    q = np.multiply(
+        w, t_smooth, out=np.zeros(t_smooth.shape, dtype), where=t_smooth != 0
+    )
     return q, denominator
 
 
@@ -437,14 +509,19 @@ def _weighted_mean(loss: np.ndarray, denominator, reduction: str):
     total = loss.sum()
     if reduction == "sum":
         return total
-    if denominator == 0:  # every target ignored (or zero weight): 0 / 0, NaN as in torch
+    # every target ignored (or zero weight): 0 / 0, NaN as in torch
+    if denominator == 0:
         return loss.dtype.type(np.nan)
-    with np.errstate(invalid="ignore"):  # an infinite weight: inf / inf, NaN as in torch
+    # an infinite weight: inf / inf, NaN as in torch
+    with np.errstate(invalid="ignore"):
         return total / denominator
 
 
-def _grad_weighted_mean(grad_output, loss_shape: tuple, denominator, reduction: str, dtype) -> np.ndarray:
-    r"""Upstream $\partial L/\partial \ell_n$ when the mean divides by ``denominator``; checks ``grad_output``."""
+def _grad_weighted_mean(
+    grad_output, loss_shape: tuple, denominator, reduction: str, dtype
+) -> np.ndarray:
+    r"""Upstream $\partial L/\partial \ell_n$ when the mean divides by ``denominator``;
+    checks ``grad_output``."""
     check_grad_output(grad_output, loss_shape, reduction)
     g = np.asarray(grad_output, dtype=dtype)
     if reduction == "none":
@@ -455,8 +532,14 @@ def _grad_weighted_mean(grad_output, loss_shape: tuple, denominator, reduction: 
     return np.broadcast_to(g, loss_shape)
 
 
-def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-                  ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
+def cross_entropy(
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+):
     r"""Cross-entropy between the softmax of logits and a target distribution.
 
     $$
@@ -470,17 +553,17 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
     $\varepsilon$ is ``label_smoothing``, $w$ the class weights. The log-softmax
     is computed with a max shift, so logits of any size give finite results.
 
-    ``reduction='mean'`` divides the sum by $\sum_n w_{y_n}$ over non-ignored
-    positions (class indices; the plain count when ``weight`` is ``None``) or by the number
-    of positions (probabilities), as torch does.
+    ``reduction='mean'`` divides the sum by $\sum_n w_{y_n}$ over non-ignored positions
+    (class indices; the plain count when ``weight`` is ``None``) or by the number of
+    positions (probabilities), as torch does.
 
     Args:
         input: unnormalized logits $z$.
         target: integer class indices in ``[0, C)`` (or ``ignore_index``), or floating
             probabilities with the shape of ``input``.
         weight: a weight per class (default: all 1).
-        ignore_index: positions whose target equals it add nothing to the loss nor to the
-            mean's denominator (class indices only; default -100).
+        ignore_index: positions whose target equals it add nothing to the loss nor to
+            the mean's denominator (class indices only; default -100).
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
         label_smoothing: $\varepsilon \in [0, 1]$, mixes the target with the uniform
             distribution (default 0).
@@ -498,26 +581,34 @@ def cross_entropy(input: np.ndarray, target: np.ndarray, weight: np.ndarray | No
 
     PyTorch equivalent: ``torch.nn.functional.cross_entropy``.
 
-    Differences from PyTorch: class indices of any integer dtype are accepted (torch takes
-    int64 and uint8 only); an out-of-range index or a target of the wrong shape raises
-    ``ValueError`` naming ``target``; ``label_smoothing`` outside [0, 1] raises (torch
-    ignores a negative value); class probabilities of another dtype than ``input`` raise
-    ``TypeError`` (torch promotes).
+    Differences from PyTorch: class indices of any integer dtype are accepted (torch
+    takes int64 and uint8 only); an out-of-range index or a target of the wrong shape
+    raises ``ValueError`` naming ``target``; ``label_smoothing`` outside [0, 1] raises
+    (torch ignores a negative value); class probabilities of another dtype than
+    ``input`` raise ``TypeError`` (torch promotes).
 
     References: Szegedy, C. et al. (2016). Rethinking the Inception Architecture for
     Computer Vision (label smoothing). CVPR. https://arxiv.org/abs/1512.00567
     """
     check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
-    q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
-    log_p = _log_softmax_last(_class_last(input))   # (N, d1, ..., C)
+    q, denominator = _target_distribution(
+        input, target, weight, ignore_index, label_smoothing
+    )
+    log_p = _log_softmax_last(_class_last(input))  # (N, d1, ..., C)
     # l_n = -sum_c q_{n,c} log p_{n,c}               (N, d1, ...)
     loss = _weighted_sum(q, -log_p)
     return _weighted_mean(loss, denominator, reduction)
 
 
-def cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-                           ignore_index: int = -100, reduction: str = "mean",
-                           label_smoothing: float = 0.0) -> np.ndarray:
+def cross_entropy_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> np.ndarray:
     r"""Gradient of ``cross_entropy`` for ``input`` (the logits).
 
     From $\ell = -\sum_c q_c \log p_c$ and
@@ -531,17 +622,28 @@ def cross_entropy_backward(grad_output, input: np.ndarray, target: np.ndarray, w
     """
     check_grad_output_type(grad_output)
     check_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
-    q, denominator = _target_distribution(input, target, weight, ignore_index, label_smoothing)
-    p = np.exp(_log_softmax_last(_class_last(input)))              # (N, d1, ..., C)
-    g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
+    q, denominator = _target_distribution(
+        input, target, weight, ignore_index, label_smoothing
+    )
+    p = np.exp(_log_softmax_last(_class_last(input)))  # (N, d1, ..., C)
+    g = _grad_weighted_mean(
+        grad_output, q.shape[:-1], denominator, reduction, input.dtype
+    )
     # dl_n/dz_{n,k} = p_{n,k} sum_c q_{n,c} - q_{n,k}                 (N, d1, ..., C)
-    with np.errstate(invalid="ignore"):   # an infinite weight or logit: NaN where torch has NaN
+    # an infinite weight or logit: NaN where torch has NaN
+    with np.errstate(invalid="ignore"):
         grad = p * q.sum(axis=-1, keepdims=True) - q
-    return _class_back(g[..., None] * grad).astype(input.dtype, copy=False)  # (N, C, d1, ...)
+    # (N, C, d1, ...)
+    return _class_back(g[..., None] * grad).astype(input.dtype, copy=False)
 
 
-def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-             ignore_index: int = -100, reduction: str = "mean"):
+def nll_loss(
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+):
     r"""Negative log-likelihood of class indices, given log-probabilities.
 
     $$
@@ -577,52 +679,75 @@ def nll_loss(input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = 
     return _weighted_mean(loss, denominator, reduction)
 
 
-def nll_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None,
-                      ignore_index: int = -100, reduction: str = "mean") -> np.ndarray:
-    r"""Gradient of ``nll_loss`` for ``input``: $-w_{y_n}$ at $(n, y_n)$, 0 elsewhere."""
+def nll_loss_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> np.ndarray:
+    r"""Gradient of ``nll_loss`` for ``input``: $-w_{y_n}$ at $(n, y_n)$, 0
+    elsewhere."""
     check_grad_output_type(grad_output)
     check_nll(input, target, weight, ignore_index, reduction)
     q, denominator = _target_distribution(input, target, weight, ignore_index, 0.0)
-    g = _grad_weighted_mean(grad_output, q.shape[:-1], denominator, reduction, input.dtype)
-    # dl_n/dx_{n,c} = -g_n q_{n,c}, where q_{n,c} != 0 (0 elsewhere, even for an infinite g_n, as torch)
-    grad = np.multiply(-g[..., None], q, out=np.zeros(q.shape, input.dtype), where=q != 0)  # (N, d1, ..., C)
-    return _class_back(grad)                                                                 # (N, C, d1, ...)
+    g = _grad_weighted_mean(
+        grad_output, q.shape[:-1], denominator, reduction, input.dtype
+    )
+    # dl_n/dx_{n,c} = -g_n q_{n,c},
+    # where q_{n,c} != 0 (0 elsewhere, even for an infinite g_n, as torch)
+    # (N, d1, ..., C)
+    grad = np.multiply(
+        -g[..., None], q, out=np.zeros(q.shape, input.dtype), where=q != 0
+    )
+    return _class_back(grad)  # (N, C, d1, ...)
 
 
 def _margin_violations(input, target, margin: float, weight):
-    r"""The margins $z_{n,i} = \text{margin} - x_{n,y_n} + x_{n,i}$, where they count, and $w_{y_n}$.
+    r"""The margins $z_{n,i} = \text{margin} - x_{n,y_n} +
+    x_{n,i}$, where they count, and $w_{y_n}$.
 
     Returns ``(z, active, w_y, is_target)``: ``z`` of the input's shape, ``active`` true
     where $i \ne y_n$ and $z_{n,i} > 0$ (a violated margin), ``w_y`` the target class's
-    weight of shape ``(N,)`` (``()`` for one example), ``is_target`` the one-hot of $y_n$.
+    weight of shape ``(N,)`` (``()`` for one example), ``is_target`` the one-hot of
+    $y_n$.
     """
     C = input.shape[-1]
     dtype = input.dtype
-    y = target.astype(np.intp, copy=False)[..., None]               # (N, 1), or (1,) for one example
-    x_y = np.take_along_axis(input, y, axis=-1)                     # (N, 1): the target class's score
-    # z_{n,i} = margin - x_{n,y_n} + x_{n,i}                           (N, C); an infinite x_{n,y_n}
+    y = target.astype(np.intp, copy=False)[..., None]  # (N, 1), or (1,) for one example
+    x_y = np.take_along_axis(input, y, axis=-1)  # (N, 1): the target class's score
+    # z_{n,i} = margin - x_{n,y_n} + x_{n,i}   (N, C); an infinite x_{n,y_n}
     # makes z NaN (inf - inf) at the target class itself only, which never counts
     with np.errstate(invalid="ignore"):
         z = (margin - x_y + input).astype(dtype, copy=False)
-    is_target = np.arange(C) == y                                   # (N, C)
-    active = (z > 0) & ~is_target                                   # (N, C)
+    is_target = np.arange(C) == y  # (N, C)
+    active = (z > 0) & ~is_target  # (N, C)
     w = np.ones(C, dtype=dtype) if weight is None else weight
-    w_y = np.asarray(w[target])                                     # (N,) or ()
+    w_y = np.asarray(w[target])  # (N,) or ()
     return z, active, w_y, is_target
 
 
-def multi_margin_loss(input: np.ndarray, target: np.ndarray, p: int = 1, margin: float = 1.0,
-                      weight: np.ndarray | None = None, reduction: str = "mean"):
-    r"""Multiclass hinge loss (the multiclass SVM loss of Weston and Watkins, as torch averages it).
+def multi_margin_loss(
+    input: np.ndarray,
+    target: np.ndarray,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: np.ndarray | None = None,
+    reduction: str = "mean",
+):
+    r"""Multiclass hinge loss (the multiclass SVM loss of Weston and Watkins, as torch
+    averages it).
 
     $$
-    \ell_n = \frac{w_{y_n}}{C} \sum_{i \ne y_n} \max\big(0,\ \text{margin} - x_{n,y_n} + x_{n,i}\big)^{p}
+    \ell_n = \frac{w_{y_n}}{C} \sum_{i \ne y_n}
+    \max\big(0,\ \text{margin} - x_{n,y_n} + x_{n,i}\big)^{p}
     $$
 
-    Every wrong class $i$ whose score comes within ``margin`` of the target class's score
-    $x_{n,y_n}$ is charged for the shortfall (squared when $p = 2$); once the target's
-    score leads every other by at least the margin the loss is exactly 0, and that
-    example gives no gradient.
+    Every wrong class $i$ whose score comes within ``margin`` of the target class's
+    score $x_{n,y_n}$ is charged for the shortfall (squared when $p = 2$); once the
+    target's score leads every other by at least the margin the loss is exactly 0, and
+    that example gives no gradient.
 
     Args:
         input: scores $x$ (logits; any real numbers).
@@ -642,38 +767,55 @@ def multi_margin_loss(input: np.ndarray, target: np.ndarray, p: int = 1, margin:
     PyTorch equivalent: ``torch.nn.functional.multi_margin_loss`` (its docstring puts
     $w_{y_n}$ inside the power; its kernel, and this function, multiply after it).
 
-    Differences from PyTorch: ``p`` must be an int (torch takes 2.0); class indices of any
-    integer dtype are accepted (torch: int64 only); a ``(C,)`` input takes a ``()``
+    Differences from PyTorch: ``p`` must be an int (torch takes 2.0); class indices of
+    any integer dtype are accepted (torch: int64 only); a ``(C,)`` input takes a ``()``
     target only (torch also takes ``(1,)``); the mean over zero examples is NaN (torch
     returns a value near 0).
 
     References: Weston, J., Watkins, C. (1999). Support Vector Machines for Multi-Class
-    Pattern Recognition. ESANN. https://www.esann.org/sites/default/files/proceedings/legacy/es1999-461.pdf
+    Pattern Recognition. ESANN.
+    https://www.esann.org/sites/default/files/proceedings/legacy/es1999-461.pdf
     """
     check_multi_margin(input, target, p, margin, weight, reduction)
     C = input.shape[-1]
     z, active, w_y, _ = _margin_violations(input, target, margin, weight)
     # max(0, z) on the wrong classes, 0 on the target class        (N, C)
     hinge = np.where(active, z, 0)
-    hinge_sum = (hinge ** p).sum(axis=-1)                           # (N,)
-    # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p            (N,); 0 without a violated
+    hinge_sum = (hinge**p).sum(axis=-1)  # (N,)
+    # l_n = w_{y_n} / C * sum_{i != y_n} max(0, z_{n,i})^p   (N,); 0 without a violated
     # margin, whatever w_{y_n} (an infinite weight too, as torch)
-    loss = np.multiply(w_y, hinge_sum, out=np.zeros(hinge_sum.shape, input.dtype), where=hinge_sum != 0) / C
+    loss = (
+        np.multiply(
+            w_y,
+            hinge_sum,
+            out=np.zeros(hinge_sum.shape, input.dtype),
+            where=hinge_sum != 0,
+        )
+        / C
+    )
     return _reduce(loss.astype(input.dtype, copy=False), reduction)
 
 
-def multi_margin_loss_backward(grad_output, input: np.ndarray, target: np.ndarray, p: int = 1,
-                               margin: float = 1.0, weight: np.ndarray | None = None,
-                               reduction: str = "mean") -> np.ndarray:
+def multi_margin_loss_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: np.ndarray | None = None,
+    reduction: str = "mean",
+) -> np.ndarray:
     r"""Gradient of ``multi_margin_loss`` for ``input``.
 
     Each violated margin $z_{n,i} > 0$ ($i \ne y_n$) pushes its wrong class up and the
     target class down by the same amount:
 
     $$
-    \frac{\partial \ell_n}{\partial x_{n,i}} = \frac{w_{y_n}}{C}\, p\, z_{n,i}^{\,p-1} \,[z_{n,i} > 0],
+    \frac{\partial \ell_n}{\partial x_{n,i}} = \frac{w_{y_n}}{C}\, p\,
+    z_{n,i}^{\,p-1} \,[z_{n,i} > 0],
     \qquad
-    \frac{\partial \ell_n}{\partial x_{n,y_n}} = -\sum_{i \ne y_n} \frac{\partial \ell_n}{\partial x_{n,i}}
+    \frac{\partial \ell_n}{\partial x_{n,y_n}} = -\sum_{i \ne y_n}
+    \frac{\partial \ell_n}{\partial x_{n,i}}
     $$
 
     A margin met exactly ($z = 0$) gives 0, as in torch.
@@ -682,41 +824,58 @@ def multi_margin_loss_backward(grad_output, input: np.ndarray, target: np.ndarra
     check_multi_margin(input, target, p, margin, weight, reduction)
     C = input.shape[-1]
     z, active, w_y, is_target = _margin_violations(input, target, margin, weight)
-    g = _grad_per_element(grad_output, input.shape[:-1], reduction, input.dtype)   # (N,)
-    hinge = np.where(active, z, 0)                                                  # (N, C)
-    # dl_n/dx_{n,i} = w_{y_n} / C * p max(0, z)^{p-1} where z > 0 and i != y_n, else 0   (N, C)
-    d_wrong = np.multiply(p * hinge ** (p - 1), (w_y / C)[..., None], out=np.zeros(z.shape, input.dtype),
-                          where=active)
+    g = _grad_per_element(grad_output, input.shape[:-1], reduction, input.dtype)  # (N,)
+    hinge = np.where(active, z, 0)  # (N, C)
+    # dl_n/dx_{n,i} = w_{y_n} / C * p max(0, z)^{p-1} where z > 0 and i != y_n,
+    # else 0   (N, C)
+    d_wrong = np.multiply(
+        p * hinge ** (p - 1),
+        (w_y / C)[..., None],
+        out=np.zeros(z.shape, input.dtype),
+        where=active,
+    )
     # dl_n/dx_{n,y_n} = -sum_{i != y_n} dl_n/dx_{n,i}                   (N, C)
     grad = d_wrong - np.where(is_target, d_wrong.sum(axis=-1, keepdims=True), 0)
-    with np.errstate(invalid="ignore"):   # an infinite grad_output times 0: NaN, as torch's backward
+    # an infinite grad_output times 0: NaN, as torch's backward
+    with np.errstate(invalid="ignore"):
         return (g[..., None] * grad).astype(input.dtype, copy=False)
 
 
-# -- distributions -------------------------------------------------------------------------
+# -- distributions ---------------------------------------------------------------------
+
 
 def _kl_target(target, log_target: bool, dtype):
-    r"""The target distribution $p$ and $\log p$ (0 where $p = 0$, where the term is 0 anyway)."""
+    r"""The target distribution $p$ and $\log p$ (0 where $p = 0$, where the term is 0
+    anyway)."""
     t = target
     if log_target:
         log_p = t
         p = np.exp(t)
     else:
         p = t
-        log_p = np.log(np.where(t > 0, t, 1))   # log 1 = 0 where p = 0: no log(0) computed
+        # log 1 = 0 where p = 0: no log(0) computed
+        log_p = np.log(np.where(t > 0, t, 1))
     return p, np.where(p > 0, log_p, 0)
 
 
 def _kl_batch_size(input) -> int:
-    """What 'batchmean' divides by: the size of dimension 0 (1 for a 0-D input, as torch)."""
+    """What 'batchmean' divides by: the size of dimension 0 (1 for a 0-D input, as
+    torch)."""
     return int(input.shape[0]) if input.ndim > 0 else 1
 
 
-def kl_div(input: np.ndarray, target: np.ndarray, reduction: str = "mean", log_target: bool = False):
-    r"""Kullback-Leibler divergence $\mathrm{KL}(p \,\|\, q)$ of a target $p$ from a model $q$ given as $\log q$.
+def kl_div(
+    input: np.ndarray,
+    target: np.ndarray,
+    reduction: str = "mean",
+    log_target: bool = False,
+):
+    r"""Kullback-Leibler divergence $\mathrm{KL}(p \,\|\, q)$ of a target $p$ from a
+    model $q$ given as $\log q$.
 
     $$
-    \ell_i = p_i \,(\log p_i - x_i), \qquad x_i = \log q_i, \qquad \ell_i = 0 \text{ where } p_i = 0
+    \ell_i = p_i \,(\log p_i - x_i), \qquad x_i = \log q_i,
+    \qquad \ell_i = 0 \text{ where } p_i = 0
     $$
 
     Summed over the classes of one example this is
@@ -745,9 +904,9 @@ def kl_div(input: np.ndarray, target: np.ndarray, reduction: str = "mean", log_t
     PyTorch equivalent: ``torch.nn.functional.kl_div``.
 
     Differences from PyTorch: where $p = 0$ the term is 0 even if $x = -\infty$ (torch:
-    NaN); a negative ``target`` (with ``log_target=False``) raises ``ValueError`` (torch:
-    NaN); ``'mean'`` gives no warning; a shape mismatch raises ``ValueError``; a ``target``
-    of another dtype than ``input`` raises ``TypeError`` (torch promotes).
+    NaN); a negative ``target`` (with ``log_target=False``) raises ``ValueError``
+    (torch: NaN); ``'mean'`` gives no warning; a shape mismatch raises ``ValueError``; a
+    ``target`` of another dtype than ``input`` raises ``TypeError`` (torch promotes).
 
     References: Kullback, S., Leibler, R. A. (1951). On Information and Sufficiency.
     Annals of Mathematical Statistics 22(1). https://doi.org/10.1214/aoms/1177729694
@@ -756,25 +915,37 @@ def kl_div(input: np.ndarray, target: np.ndarray, reduction: str = "mean", log_t
     p, log_p = _kl_target(target, log_target, input.dtype)
     counts = p > 0
     # l_i = p_i (log p_i - x_i) where p_i > 0, else 0 (x is read only where p > 0)
-    loss = np.where(counts, p * (log_p - np.where(counts, input, 0)), 0).astype(input.dtype, copy=False)
+    loss = np.where(counts, p * (log_p - np.where(counts, input, 0)), 0).astype(
+        input.dtype, copy=False
+    )
     if reduction != "batchmean":
         return _reduce(loss, reduction)
     n = _kl_batch_size(input)
     return loss.sum() / n if n > 0 else loss.dtype.type(np.nan)
 
 
-def kl_div_backward(grad_output, input: np.ndarray, target: np.ndarray, reduction: str = "mean",
-                    log_target: bool = False) -> np.ndarray:
+def kl_div_backward(
+    grad_output,
+    input: np.ndarray,
+    target: np.ndarray,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> np.ndarray:
     r"""Gradient of ``kl_div`` for ``input``: $\partial \ell_i / \partial x_i = -p_i$.
 
-    Only the gradient for ``input`` is returned (the model's side, which training needs);
-    the gradient for the target, $\log p_i + 1 - x_i$, is not computed here (the torch
-    twin gets it from autograd).
+    Only the gradient for ``input`` is returned (the model's side, which training
+    needs); the gradient for the target, $\log p_i + 1 - x_i$, is not computed here (the
+    torch twin gets it from autograd).
     """
     check_grad_output_type(grad_output)
     check_kl_div(input, target, reduction, log_target)
     p, _ = _kl_target(target, log_target, input.dtype)
-    g = _grad_per_element(grad_output, input.shape, reduction, input.dtype,
-                          count=_kl_batch_size(input) if reduction == "batchmean" else None)
+    g = _grad_per_element(
+        grad_output,
+        input.shape,
+        reduction,
+        input.dtype,
+        count=_kl_batch_size(input) if reduction == "batchmean" else None,
+    )
     # dl_i/dx_i = -p_i
     return (g * -p).astype(input.dtype, copy=False)

@@ -4,8 +4,8 @@ Each module has no parameters. ``forward`` keeps its input (what every ``*_backw
 the functional API takes) and ``backward(grad_output)`` returns the gradient for it.
 
 Difference from PyTorch shared by ``ReLU``, ``LeakyReLU``, ``SiLU`` and ``ELU``: the
-``inplace`` flag is accepted for signature compatibility (and shown by ``repr``), but the
-computation is always out of place; the input array is never modified.
+``inplace`` flag is accepted for signature compatibility (and shown by ``repr``), but
+the computation is always out of place; the input array is never modified.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from dlref.numpy.nn.module import Module
 
 
 class Sigmoid(Module):
-    r"""Applies $\sigma(x) = 1/(1+e^{-x})$ elementwise (see `dlref.numpy.functional.sigmoid`).
+    r"""Applies $\sigma(x) = 1/(1+e^{-x})$ elementwise (see
+    `dlref.numpy.functional.sigmoid`).
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.Sigmoid``.
-        """
+    """
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)
@@ -37,7 +38,7 @@ class Tanh(Module):
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.Tanh``.
-        """
+    """
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)
@@ -55,7 +56,7 @@ class ReLU(Module):
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.ReLU``.
-        """
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -86,7 +87,7 @@ class LeakyReLU(Module):
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.LeakyReLU``.
-        """
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
@@ -94,8 +95,8 @@ class LeakyReLU(Module):
         check_bool("inplace", inplace)
         if inplace and negative_slope < 0:
             raise ValueError(
-                f"negative_slope must be >= 0 when inplace=True (torch's in-place backward "
-                f"rejects a negative slope), got {negative_slope}"
+                "negative_slope must be >= 0 when inplace=True (torch's in-place "
+                f"backward rejects a negative slope), got {negative_slope}"
             )
         self.negative_slope = negative_slope
         self.inplace = inplace
@@ -105,7 +106,9 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        return F.leaky_relu_backward(grad_output, self._saved("input"), self.negative_slope)
+        return F.leaky_relu_backward(
+            grad_output, self._saved("input"), self.negative_slope
+        )
 
     def extra_repr(self) -> str:
         inplace = ", inplace=True" if self.inplace else ""
@@ -120,12 +123,12 @@ class ELU(Module):
     Args:
         alpha: $\alpha$, default 1.0.
         inplace: accepted for compatibility; out of place here. With ``inplace=True`` a
-            negative ``alpha`` is rejected, because torch cannot backpropagate through its
-            in-place ELU with a negative ``alpha``.
+            negative ``alpha`` is rejected, because torch cannot backpropagate through
+            its in-place ELU with a negative ``alpha``.
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.ELU``.
-        """
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
         super().__init__()
@@ -133,8 +136,8 @@ class ELU(Module):
         check_bool("inplace", inplace)
         if inplace and alpha < 0:
             raise ValueError(
-                f"alpha must be >= 0 when inplace=True (torch's in-place backward rejects a "
-                f"negative alpha), got {alpha}"
+                "alpha must be >= 0 when inplace=True (torch's in-place backward "
+                f"rejects a negative alpha), got {alpha}"
             )
         self.alpha = alpha
         self.inplace = inplace
@@ -159,7 +162,7 @@ class SiLU(Module):
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.SiLU``.
-        """
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -185,7 +188,7 @@ class GELU(Module):
 
     Shape:
         input any, output the same. PyTorch equivalent: ``torch.nn.GELU``.
-        """
+    """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
@@ -248,7 +251,8 @@ class LogSoftmax(Module):
 
     PyTorch equivalent: ``torch.nn.LogSoftmax(dim)``.
 
-    Differences from PyTorch: as for `Softmax` (default ``dim=-1``; ``dim=None`` is a ``TypeError``).
+    Differences from PyTorch: as for `Softmax` (default ``dim=-1``; ``dim=None`` is a
+    ``TypeError``).
     """
 
     def __init__(self, dim: int = -1):

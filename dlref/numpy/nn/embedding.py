@@ -18,16 +18,16 @@ class Embedding(Module):
 
     $$y_p = W_{i_p, :} \in \mathbb{R}^{\text{embedding\_dim}},$$
 
-    the product of a one-hot vector with $W$, computed as an index (see `embedding`); the
-    backward pass adds each output gradient into the row it came from.
+    the product of a one-hot vector with $W$, computed as an index (see `embedding`);
+    the backward pass adds each output gradient into the row it came from.
 
     Args:
         num_embeddings: rows of the table (the vocabulary size).
         embedding_dim: length of each vector.
         padding_idx: a row that gets no gradient and starts at zero (the padding token);
             negative counts from the end. Default ``None``.
-        max_norm: if given, rows looked up whose ``norm_type``-norm exceeds it are scaled in
-            place to norm ``max_norm`` at each forward (as torch does).
+        max_norm: if given, rows looked up whose ``norm_type``-norm exceeds it are
+            scaled in place to norm ``max_norm`` at each forward (as torch does).
         norm_type: the $p$ of that $p$-norm (default 2).
         scale_grad_by_freq: divide each row's gradient by its count in the batch.
         sparse: must be ``False`` (dense gradients only).
@@ -35,14 +35,14 @@ class Embedding(Module):
         generator: ``numpy.random.Generator`` for the initial weights (dlref's addition:
             torch draws from its global generator).
 
-    Initialization (torch's): ``weight`` ~ $\mathcal N(0, 1)$, then the ``padding_idx`` row
-    set to zero.
+    Initialization (torch's): ``weight`` ~ $\mathcal N(0, 1)$, then the ``padding_idx``
+    row set to zero.
 
     Shape:
         input ``(*)`` integer indices in ``[0, num_embeddings)``; output
         ``(*, embedding_dim)``; ``weight`` ``(num_embeddings, embedding_dim)``.
-        ``backward(grad_output)`` takes the output's shape, accumulates ``weight.grad`` and
-        returns ``None`` (indices have no gradient).
+        ``backward(grad_output)`` takes the output's shape, accumulates ``weight.grad``
+        and returns ``None`` (indices have no gradient).
 
     PyTorch equivalent: ``torch.nn.Embedding``; ``state_dict`` key ``weight``; also
     ``Embedding.from_pretrained``.
@@ -50,15 +50,32 @@ class Embedding(Module):
     Differences from PyTorch: ``sparse=True`` is a ``ValueError``; no ``_weight``,
     ``_freeze`` or ``device`` arguments (use `from_pretrained`); ``generator``; argument
     errors are ``ValueError``/``TypeError`` naming the argument (torch raises
-    ``AssertionError`` for a ``padding_idx`` out of range, ``IndexError`` for an index out of range).
+    ``AssertionError`` for a ``padding_idx`` out of range, ``IndexError`` for an index
+    out of range).
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                 sparse: bool = False, dtype=np.float32, generator: np.random.Generator | None = None):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        dtype=np.float32,
+        generator: np.random.Generator | None = None,
+    ):
         super().__init__()
-        self.padding_idx = check_embedding_args(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
-                                                scale_grad_by_freq, sparse)
+        self.padding_idx = check_embedding_args(
+            num_embeddings,
+            embedding_dim,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+        )
         check_float_dtype("dtype", dtype)
         rng = check_generator("generator", generator)
         self.num_embeddings = num_embeddings
@@ -77,37 +94,72 @@ class Embedding(Module):
             self.weight.data[self.padding_idx] = 0
 
     @classmethod
-    def from_pretrained(cls, embeddings: np.ndarray, freeze: bool = True, padding_idx: int | None = None,
-                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                        sparse: bool = False) -> "Embedding":
-        """An `Embedding` holding a copy of ``embeddings`` ``(num_embeddings, embedding_dim)``, frozen by default.
+    def from_pretrained(
+        cls,
+        embeddings: np.ndarray,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> "Embedding":
+        """An `Embedding` holding a copy of ``embeddings``
+        ``(num_embeddings, embedding_dim)``, frozen by default.
 
         As ``torch.nn.Embedding.from_pretrained``: ``freeze=True`` sets
-        ``weight.requires_grad = False``; the ``padding_idx`` row is kept as given (not zeroed).
+        ``weight.requires_grad = False``; the ``padding_idx`` row is kept as given (not
+        zeroed).
         """
         check_embedding_weight(embeddings, "embeddings")
         check_bool("freeze", freeze)
-        if hasattr(embeddings, "detach"):        # a torch tensor, without importing torch
+        if hasattr(embeddings, "detach"):  # a torch tensor, without importing torch
             embeddings = embeddings.detach().cpu().numpy()
-        embeddings = np.array(embeddings)        # a copy: the layer owns its table
+        embeddings = np.array(embeddings)  # a copy: the layer owns its table
         rows, cols = embeddings.shape
-        layer = cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
-                    dtype=embeddings.dtype, generator=np.random.default_rng(0))
+        layer = cls(
+            rows,
+            cols,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+            dtype=embeddings.dtype,
+            generator=np.random.default_rng(0),
+        )
         layer.weight = Parameter(embeddings, requires_grad=not freeze)
         return layer
 
     def forward(self, input: np.ndarray) -> np.ndarray:
-        output = embedding(input, self.weight.data, self.padding_idx, self.max_norm, self.norm_type,
-                           self.scale_grad_by_freq, self.sparse)
+        output = embedding(
+            input,
+            self.weight.data,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
         self._save(input=input)
         return output
 
     def backward(self, grad_output: np.ndarray) -> None:
-        """Accumulate ``weight.grad`` (zero in the ``padding_idx`` row); return ``None``: indices have no gradient."""
+        """Accumulate ``weight.grad`` (zero in the ``padding_idx`` row); return
+        ``None``: indices have no gradient."""
         input = self._saved("input")
-        self.weight.accumulate_grad(embedding_backward(grad_output, input, self.weight.data, self.padding_idx,
-                                                       self.max_norm, self.norm_type, self.scale_grad_by_freq,
-                                                       self.sparse))
+        self.weight.accumulate_grad(
+            embedding_backward(
+                grad_output,
+                input,
+                self.weight.data,
+                self.padding_idx,
+                self.max_norm,
+                self.norm_type,
+                self.scale_grad_by_freq,
+                self.sparse,
+            )
+        )
         return None
 
     def extra_repr(self) -> str:

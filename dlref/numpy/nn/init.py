@@ -10,14 +10,13 @@ Fans follow torch: for a weight of shape ``(out, in, *kernel)``,
 
 Differences from ``torch.nn.init``: arguments are checked first (a ``ValueError`` or
 ``TypeError`` naming the argument, where torch sometimes raises a ``RuntimeError``, an
-``OverflowError``, or accepts the value: torch reads ``True`` as 1,
-``a=None`` in the Kaiming functions as the slope 0.01, and fills a tensor with NaN for a
-NaN bound); the bounds of ``uniform_`` (and so ``xavier_uniform_``'s gain) must be finite;
-the Xavier functions leave a weight with no fan at all (shape ``(0, 0, ...)``) as it is,
-where torch raises ``ZeroDivisionError``;
-``calculate_fan_in_and_fan_out`` is public (torch's is the private
-``_calculate_fan_in_and_fan_out``); ``trunc_normal_``, ``eye_``, ``dirac_``,
-``orthogonal_`` and ``sparse_`` are not implemented.
+``OverflowError``, or accepts the value: torch reads ``True`` as 1, ``a=None`` in the
+Kaiming functions as the slope 0.01, and fills a tensor with NaN for a NaN bound); the
+bounds of ``uniform_`` (and so ``xavier_uniform_``'s gain) must be finite; the Xavier
+functions leave a weight with no fan at all (shape ``(0, 0, ...)``) as it is, where
+torch raises ``ZeroDivisionError``; ``calculate_fan_in_and_fan_out`` is public (torch's
+is the private ``_calculate_fan_in_and_fan_out``); ``trunc_normal_``, ``eye_``,
+``dirac_``, ``orthogonal_`` and ``sparse_`` are not implemented.
 """
 
 from __future__ import annotations
@@ -30,8 +29,16 @@ import numpy as np
 from dlref._checks import check_choice, check_floating, check_real
 from dlref.numpy.nn.module import Parameter
 
-_LINEAR_LIKE = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-                "conv_transpose3d", "sigmoid")
+_LINEAR_LIKE = (
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+)
 _NONLINEARITIES = _LINEAR_LIKE + ("tanh", "relu", "leaky_relu", "selu")
 
 
@@ -41,7 +48,9 @@ def _array(tensor) -> np.ndarray:
         return tensor.data
     if isinstance(tensor, np.ndarray):
         return tensor
-    raise TypeError(f"tensor must be a Parameter or a numpy.ndarray, got {type(tensor).__name__}")
+    raise TypeError(
+        f"tensor must be a Parameter or a numpy.ndarray, got {type(tensor).__name__}"
+    )
 
 
 def _float_array(tensor) -> np.ndarray:
@@ -52,7 +61,8 @@ def _float_array(tensor) -> np.ndarray:
 
 
 def _check_finite(name: str, value, low: float | None = None) -> None:
-    """A finite real number (>= ``low``): an infinite bound or scale cannot be drawn from."""
+    """A finite real number (>= ``low``): an infinite bound or scale cannot be drawn
+    from."""
     check_real(name, value, low=low)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -62,12 +72,16 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
     if generator is None:
         return np.random.default_rng()
     if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}")
+        raise TypeError(
+            "generator must be a numpy.random.Generator or None, got "
+            f"{type(generator).__name__}"
+        )
     return generator
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    r"""The recommended gain for a nonlinearity: the factor that keeps activations' scale steady.
+    r"""The recommended gain for a nonlinearity: the factor that keeps activations'
+    scale steady.
 
     | nonlinearity | gain |
     |---|---|
@@ -78,15 +92,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     | ``selu`` | $3/4$ |
 
     Args:
-        nonlinearity: the name of the function that follows the layer (``torch.nn.functional`` name).
-        param: the negative slope for ``'leaky_relu'`` (default 0.01); ignored otherwise.
+        nonlinearity: the name of the function that follows the layer
+            (``torch.nn.functional`` name).
+        param: the negative slope for ``'leaky_relu'`` (default 0.01); ignored
+            otherwise.
 
     Returns:
         The gain, a float.
 
-    PyTorch equivalent: ``torch.nn.init.calculate_gain``.
-    Differences from PyTorch: returns ``1.0``
-    where torch returns the int ``1``; a non-number ``param`` raises ``TypeError`` (torch: ``ValueError``).
+    PyTorch equivalent: ``torch.nn.init.calculate_gain``. Differences from PyTorch:
+    returns ``1.0`` where torch returns the int ``1``; a non-number ``param`` raises
+    ``TypeError`` (torch: ``ValueError``).
     """
     if nonlinearity in _LINEAR_LIKE:
         return 1.0
@@ -98,20 +114,27 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         negative_slope = 0.01 if param is None else param
         check_real("param", negative_slope)
         try:
-            # gain = sqrt(2 / (1 + a^2)): E[leaky_relu(z)^2] = (1 + a^2) / 2 * E[z^2] for symmetric z
+            # gain = sqrt(2 / (1 + a^2)):
+            # E[leaky_relu(z)^2] = (1 + a^2) / 2 * E[z^2] for symmetric z
             return math.sqrt(2.0 / (1 + negative_slope**2))
-        except OverflowError:   # a^2 beyond the float range (torch lets the OverflowError out)
-            raise ValueError(f"param must be a negative slope whose square is a float, got {param}") from None
+        # a^2 beyond the float range (torch lets the OverflowError out)
+        except OverflowError:
+            raise ValueError(
+                f"param must be a negative slope whose square is a float, got {param}"
+            ) from None
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"nonlinearity must be one of {_NONLINEARITIES}, got {nonlinearity!r}")
+    raise ValueError(
+        f"nonlinearity must be one of {_NONLINEARITIES}, got {nonlinearity!r}"
+    )
 
 
 def calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
     r"""``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``.
 
     $$
-    \text{fan\_in} = \text{in}\prod \text{kernel}, \qquad \text{fan\_out} = \text{out}\prod \text{kernel}
+    \text{fan\_in} = \text{in}\prod \text{kernel},
+    \qquad \text{fan\_out} = \text{out}\prod \text{kernel}
     $$
 
     Args:
@@ -124,7 +147,10 @@ def calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
     """
     shape = _array(tensor).shape
     if len(shape) < 2:
-        raise ValueError(f"tensor must have at least 2 dimensions to have a fan in and out, got shape {shape}")
+        raise ValueError(
+            "tensor must have at least 2 dimensions to have a fan in and out, got "
+            f"shape {shape}"
+        )
     receptive_field = math.prod(shape[2:])  # 1 for a 2-D weight
     fan_in = shape[1] * receptive_field
     fan_out = shape[0] * receptive_field
@@ -140,7 +166,9 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None):
+def uniform_(
+    tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Generator | None = None
+):
     r"""Fill with independent draws from $\mathcal U(a, b)$.
 
     Args:
@@ -164,7 +192,12 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator: np.random.Genera
     return tensor
 
 
-def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Generator | None = None):
+def normal_(
+    tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    generator: np.random.Generator | None = None,
+):
     r"""Fill with independent draws from $\mathcal N(\text{mean}, \text{std}^2)$.
 
     Args:
@@ -187,14 +220,16 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator: np.random.Ge
 
 
 def constant_(tensor, val: float):
-    """Fill with ``val``; returns ``tensor``. PyTorch equivalent: ``torch.nn.init.constant_``."""
+    """Fill with ``val``; returns ``tensor``. PyTorch equivalent:
+    ``torch.nn.init.constant_``."""
     check_real("val", val)
     _array(tensor)[...] = val
     return tensor
 
 
 def zeros_(tensor):
-    """Fill with zeros; returns ``tensor``. PyTorch equivalent: ``torch.nn.init.zeros_``.
+    """Fill with zeros; returns ``tensor``. PyTorch equivalent:
+    ``torch.nn.init.zeros_``.
 
     Weights set this way leave every hidden unit of a layer computing the same function,
     and training cannot tell them apart (see the initialization page on symmetry).
@@ -203,40 +238,46 @@ def zeros_(tensor):
 
 
 def ones_(tensor):
-    """Fill with ones; returns ``tensor``. PyTorch equivalent: ``torch.nn.init.ones_``."""
+    """Fill with ones; returns ``tensor``. PyTorch equivalent:
+    ``torch.nn.init.ones_``."""
     return constant_(tensor, 1.0)
 
 
 def _is_empty(x: np.ndarray) -> bool:
     if x.size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        warnings.warn(
+            "Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3
+        )
         return True
     return False
 
 
 def _check_gain(gain, finite: bool) -> None:
-    """Xavier's ``gain``: a number >= 0 (a negative one is no scale; torch raises in the draw), finite
-    for the uniform (whose bounds must be finite)."""
+    """Xavier's ``gain``: a number >= 0 (a negative one is no scale; torch raises in the
+    draw), finite for the uniform (whose bounds must be finite)."""
     if finite:
         _check_finite("gain", gain, low=0.0)
     else:
         check_real("gain", gain, low=0.0)
 
 
-def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | None = None):
+def xavier_uniform_(
+    tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+):
     r"""Glorot/Xavier uniform initialization: $\mathcal U(-a, a)$ with
 
     $$
     a = \text{gain}\sqrt{\frac{6}{\text{fan\_in} + \text{fan\_out}}}
     $$
 
-    so that $\operatorname{Var}[w] = \text{gain}^2\,\frac{2}{\text{fan\_in} + \text{fan\_out}}$
-    (a uniform on $(-a, a)$ has variance $a^2/3$). The compromise between
-    $1/\text{fan\_in}$ (steady forward variance) and $1/\text{fan\_out}$
-    (steady backward variance) for activations that are linear near zero.
+    so that $\operatorname{Var}[w] = \text{gain}^2\,\frac{2}{\text{fan\_in} +
+    \text{fan\_out}}$ (a uniform on $(-a, a)$ has variance $a^2/3$). The compromise
+    between $1/\text{fan\_in}$ (steady forward variance) and $1/\text{fan\_out}$ (steady
+    backward variance) for activations that are linear near zero.
 
     Args:
-        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``,
+            filled in place.
         gain: scale factor, a finite number >= 0, e.g. ``calculate_gain('tanh')``.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
 
@@ -246,12 +287,14 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | 
     PyTorch equivalent: ``torch.nn.init.xavier_uniform_``.
 
     References:
-        Glorot and Bengio, 2010, "Understanding the difficulty of training deep feedforward
-        neural networks", AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
+        Glorot and Bengio, 2010, "Understanding the difficulty of training deep
+        feedforward neural networks", AISTATS.
+        https://proceedings.mlr.press/v9/glorot10a.html
     """
     _check_gain(gain, finite=True)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill (torch divides by zero)
+    # a (0, 0, ...) weight: nothing to fill (torch divides by zero)
+    if fan_in + fan_out == 0:
         return tensor
     # std = gain * sqrt(2 / (fan_in + fan_out))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
@@ -260,7 +303,9 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator: np.random.Generator | 
     return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | None = None):
+def xavier_normal_(
+    tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+):
     r"""Glorot/Xavier normal initialization: $\mathcal N(0, \sigma^2)$ with
 
     $$
@@ -268,7 +313,8 @@ def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | N
     $$
 
     Args:
-        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``,
+            filled in place.
         gain: scale factor, a finite number >= 0, e.g. ``calculate_gain('tanh')``.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
 
@@ -278,24 +324,32 @@ def xavier_normal_(tensor, gain: float = 1.0, generator: np.random.Generator | N
     PyTorch equivalent: ``torch.nn.init.xavier_normal_``.
 
     References:
-        Glorot and Bengio, 2010, "Understanding the difficulty of training deep feedforward
-        neural networks", AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
+        Glorot and Bengio, 2010, "Understanding the difficulty of training deep
+        feedforward neural networks", AISTATS.
+        https://proceedings.mlr.press/v9/glorot10a.html
     """
     _check_gain(gain, finite=False)
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    if fan_in + fan_out == 0:  # a (0, 0, ...) weight: nothing to fill (torch divides by zero)
+    # a (0, 0, ...) weight: nothing to fill (torch divides by zero)
+    if fan_in + fan_out == 0:
         return tensor
     # sigma = gain * sqrt(2 / (fan_in + fan_out))
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
 
 
-def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: np.random.Generator | None = None):
+def kaiming_uniform_(
+    tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+):
     r"""He/Kaiming uniform initialization: $\mathcal U(-b, b)$ with
 
     $$
-    b = \text{gain}\sqrt{\frac{3}{\text{fan}}}, \qquad \operatorname{Var}[w] = \frac{\text{gain}^2}{\text{fan}}
+    b = \text{gain}\sqrt{\frac{3}{\text{fan}}},
+    \qquad \operatorname{Var}[w] = \frac{\text{gain}^2}{\text{fan}}
     $$
 
     where ``fan`` is ``fan_in`` (steady forward variance, the default) or ``fan_out``
@@ -307,20 +361,25 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     $\mathcal U(\pm 1/\sqrt{\text{fan\_in}})$.
 
     Args:
-        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
-        a: negative slope of the leaky ReLU after this layer (used only with ``'leaky_relu'``).
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``,
+            filled in place.
+        a: negative slope of the leaky ReLU after this layer (used only with
+            ``'leaky_relu'``).
         mode: ``'fan_in'`` (default) or ``'fan_out'``.
-        nonlinearity: the function after this layer, a name accepted by `calculate_gain`.
+        nonlinearity: the function after this layer, a name accepted by
+            `calculate_gain`.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
 
     Returns:
-        ``tensor`` itself; a zero-element tensor is left as it is, with a warning (as torch does).
+        ``tensor`` itself; a zero-element tensor is left as it is, with a warning (as
+        torch does).
 
     PyTorch equivalent: ``torch.nn.init.kaiming_uniform_``.
 
     References:
-        He, Zhang, Ren and Sun, 2015, "Delving Deep into Rectifiers: Surpassing Human-Level
-        Performance on ImageNet Classification", ICCV. https://arxiv.org/abs/1502.01852
+        He, Zhang, Ren and Sun, 2015, "Delving Deep into Rectifiers: Surpassing
+        Human-Level Performance on ImageNet Classification", ICCV.
+        https://arxiv.org/abs/1502.01852
     """
     if _is_empty(_array(tensor)):
         return tensor
@@ -334,8 +393,13 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: np.random.Generator | None = None):
+def kaiming_normal_(
+    tensor,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    generator: np.random.Generator | None = None,
+):
     r"""He/Kaiming normal initialization: $\mathcal N(0, \sigma^2)$ with
 
     $$
@@ -343,20 +407,25 @@ def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: 
     $$
 
     Args:
-        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``, filled in place.
-        a: negative slope of the leaky ReLU after this layer (used only with ``'leaky_relu'``).
+        tensor: a floating-point Parameter or array of shape ``(out, in, *kernel)``,
+            filled in place.
+        a: negative slope of the leaky ReLU after this layer (used only with
+            ``'leaky_relu'``).
         mode: ``'fan_in'`` (default) or ``'fan_out'``.
-        nonlinearity: the function after this layer, a name accepted by `calculate_gain`.
+        nonlinearity: the function after this layer, a name accepted by
+            `calculate_gain`.
         generator: the ``numpy.random.Generator`` to draw from (``None``: a fresh one).
 
     Returns:
-        ``tensor`` itself; a zero-element tensor is left as it is, with a warning (as torch does).
+        ``tensor`` itself; a zero-element tensor is left as it is, with a warning (as
+        torch does).
 
     PyTorch equivalent: ``torch.nn.init.kaiming_normal_``.
 
     References:
-        He, Zhang, Ren and Sun, 2015, "Delving Deep into Rectifiers: Surpassing Human-Level
-        Performance on ImageNet Classification", ICCV. https://arxiv.org/abs/1502.01852
+        He, Zhang, Ren and Sun, 2015, "Delving Deep into Rectifiers: Surpassing
+        Human-Level Performance on ImageNet Classification", ICCV.
+        https://arxiv.org/abs/1502.01852
     """
     if _is_empty(_array(tensor)):
         return tensor

@@ -38,13 +38,21 @@ class Linear(Module):
     (torch accepts 0); ``generator``; no ``device`` argument.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype=np.float32, generator: np.random.Generator | None = None):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        dtype=np.float32,
+        generator: np.random.Generator | None = None,
+    ):
         super().__init__()
         check_positive_int("in_features", in_features)
         check_positive_int("out_features", out_features)
         if not np.issubdtype(np.dtype(dtype), np.floating):
-            raise TypeError(f"dtype must be a floating-point dtype, got {np.dtype(dtype)}")
+            raise TypeError(
+                f"dtype must be a floating-point dtype, got {np.dtype(dtype)}"
+            )
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
@@ -70,11 +78,16 @@ class Linear(Module):
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input = self._saved("input")
         bias = self.bias.data if self.bias is not None else None
-        grad_input, grad_weight, grad_bias = linear_backward(grad_output, input, self.weight.data, bias)
+        grad_input, grad_weight, grad_bias = linear_backward(
+            grad_output, input, self.weight.data, bias
+        )
         self.weight.accumulate_grad(grad_weight)
         if self.bias is not None:
             self.bias.accumulate_grad(grad_bias)
         return grad_input
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

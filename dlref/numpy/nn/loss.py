@@ -1,18 +1,20 @@
-"""Loss modules: ``forward(input, target)`` returns the loss, ``backward()`` the gradient for ``input``.
+"""Loss modules: ``forward(input, target)`` returns the loss, ``backward()`` the
+gradient for ``input``.
 
 Each module holds its options (``reduction``, ``weight``, ...) and calls the function of
 the same name in ``dlref.numpy.functional.loss``. ``weight`` and ``pos_weight`` are
 buffers, as in torch, so they appear in ``state_dict()`` when given.
 
-``backward(grad_output=None)``: ``None`` stands for $\\partial L/\\partial L = 1$
-(a scalar for a reduced loss, ones of the loss's shape for ``reduction='none'``), which is
+``backward(grad_output=None)``: ``None`` stands for $\\partial L/\\partial L = 1$ (a
+scalar for a reduced loss, ones of the loss's shape for ``reduction='none'``), which is
 what ``loss.backward()`` means in torch.
 
-Differences from PyTorch: the deprecated ``size_average`` and ``reduce`` arguments are not
-accepted; options after ``weight`` are keyword-only (``CrossEntropyLoss(w, ignore_index=0)``),
-so a call written for torch's positional order fails loudly instead of misassigning; the
-target, ``weight`` and ``pos_weight`` must have the input's dtype at ``forward`` (a
-``TypeError`` otherwise, as in the functions: no silent promotion or cast).
+Differences from PyTorch: the deprecated ``size_average`` and ``reduce`` arguments are
+not accepted; options after ``weight`` are keyword-only
+(``CrossEntropyLoss(w, ignore_index=0)``), so a call written for torch's positional
+order fails loudly instead of misassigning; the target, ``weight`` and ``pos_weight``
+must have the input's dtype at ``forward`` (a ``TypeError`` otherwise, as in the
+functions: no silent promotion or cast).
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ from __future__ import annotations
 import numpy as np
 
 from dlref._checks import check_bool, check_choice, check_real, check_reduction
-from dlref._loss_args import (KL_DIV_REDUCTIONS, check_grad_output_type, check_ignore_index, check_margin_options,
-                              check_optional_weight)
+from dlref._loss_args import (
+    KL_DIV_REDUCTIONS,
+    check_grad_output_type,
+    check_ignore_index,
+    check_margin_options,
+    check_optional_weight,
+)
 from dlref.numpy.functional import loss as F
 from dlref.numpy.nn.module import Module
 
 
 def _upstream(grad_output, loss_shape: tuple, dtype) -> np.ndarray:
-    """``grad_output`` (a float or a floating array), or dL/dL = 1 (ones of the loss's shape) when it is ``None``."""
+    """``grad_output`` (a float or a floating array), or dL/dL = 1 (ones of the loss's
+    shape) when it is ``None``."""
     if grad_output is None:
         return np.ones(loss_shape, dtype=dtype)
     check_grad_output_type(grad_output)
@@ -35,13 +43,15 @@ def _upstream(grad_output, loss_shape: tuple, dtype) -> np.ndarray:
 
 
 def _weight_buffer(name: str, weight) -> np.ndarray | None:
-    """A checked ``weight`` or ``pos_weight`` as a NumPy array (a torch tensor is converted), or None."""
+    """A checked ``weight`` or ``pos_weight`` as a NumPy array (a torch tensor is
+    converted), or None."""
     check_optional_weight(name, weight)
     return None if weight is None else np.asarray(weight)
 
 
 class MSELoss(Module):
-    r"""Mean squared error $\ell_i = (x_i - y_i)^2$; see ``dlref.numpy.functional.mse_loss``.
+    r"""Mean squared error $\ell_i = (x_i - y_i)^2$; see
+    ``dlref.numpy.functional.mse_loss``.
 
     Args:
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
@@ -73,7 +83,8 @@ class MSELoss(Module):
 
 
 class L1Loss(Module):
-    r"""Mean absolute error $\ell_i = |x_i - y_i|$; see ``dlref.numpy.functional.l1_loss``.
+    r"""Mean absolute error $\ell_i = |x_i - y_i|$; see
+    ``dlref.numpy.functional.l1_loss``.
 
     Args:
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
@@ -105,7 +116,8 @@ class L1Loss(Module):
 
 
 class HuberLoss(Module):
-    r"""Huber loss, quadratic inside $|x - y| < \delta$, linear outside; see ``dlref.numpy.functional.huber_loss``.
+    r"""Huber loss, quadratic inside $|x - y| < \delta$, linear outside; see
+    ``dlref.numpy.functional.huber_loss``.
 
     Args:
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'``.
@@ -115,7 +127,8 @@ class HuberLoss(Module):
         input and target: the same shape ``(*)``; output: a scalar, or ``(*)`` with
         ``reduction='none'``.
 
-    PyTorch equivalent: ``torch.nn.HuberLoss`` (same positional order: reduction, delta).
+    PyTorch equivalent: ``torch.nn.HuberLoss`` (same positional order: reduction,
+    delta).
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
@@ -133,22 +146,25 @@ class HuberLoss(Module):
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.huber_loss_backward(g, input, target, reduction=self.reduction, delta=self.delta)
+        return F.huber_loss_backward(
+            g, input, target, reduction=self.reduction, delta=self.delta
+        )
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}, delta={self.delta}"
 
 
 class BCELoss(Module):
-    r"""Binary cross-entropy on probabilities (logs floored at -100); see ``dlref.numpy.functional.binary_cross_entropy``.
+    r"""Binary cross-entropy on probabilities (logs floored at -100); see
+    ``dlref.numpy.functional.binary_cross_entropy``.
 
     Args:
         weight: rescaling weight broadcastable to the input (a buffer; default none).
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (keyword-only).
 
     Shape:
-        input and target: the same shape ``(*)``; weight broadcastable to ``(*)``; output: a
-        scalar, or ``(*)`` with ``reduction='none'``.
+        input and target: the same shape ``(*)``; weight broadcastable to ``(*)``;
+        output: a scalar, or ``(*)`` with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.BCELoss``. Prefer ``BCEWithLogitsLoss``.
     """
@@ -160,21 +176,26 @@ class BCELoss(Module):
         self.reduction = reduction
 
     def forward(self, input: np.ndarray, target: np.ndarray):
-        loss = F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+        loss = F.binary_cross_entropy(
+            input, target, weight=self.weight, reduction=self.reduction
+        )
         self._save(input=input, target=target, loss_shape=np.shape(loss))
         return loss
 
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.binary_cross_entropy_backward(g, input, target, weight=self.weight, reduction=self.reduction)
+        return F.binary_cross_entropy_backward(
+            g, input, target, weight=self.weight, reduction=self.reduction
+        )
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
 
 
 class BCEWithLogitsLoss(Module):
-    r"""Sigmoid and binary cross-entropy in one stable step; see ``dlref.numpy.functional.binary_cross_entropy_with_logits``.
+    r"""Sigmoid and binary cross-entropy in one stable step; see
+    ``dlref.numpy.functional.binary_cross_entropy_with_logits``.
 
     Args:
         weight: rescaling weight broadcastable to the input (a buffer; default none).
@@ -189,8 +210,13 @@ class BCEWithLogitsLoss(Module):
     PyTorch equivalent: ``torch.nn.BCEWithLogitsLoss``.
     """
 
-    def __init__(self, weight: np.ndarray | None = None, *, reduction: str = "mean",
-                 pos_weight: np.ndarray | None = None):
+    def __init__(
+        self,
+        weight: np.ndarray | None = None,
+        *,
+        reduction: str = "mean",
+        pos_weight: np.ndarray | None = None,
+    ):
         super().__init__()
         check_reduction(reduction)
         self.register_buffer("weight", _weight_buffer("weight", weight))
@@ -198,16 +224,27 @@ class BCEWithLogitsLoss(Module):
         self.reduction = reduction
 
     def forward(self, input: np.ndarray, target: np.ndarray):
-        loss = F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
-                                                  pos_weight=self.pos_weight)
+        loss = F.binary_cross_entropy_with_logits(
+            input,
+            target,
+            weight=self.weight,
+            reduction=self.reduction,
+            pos_weight=self.pos_weight,
+        )
         self._save(input=input, target=target, loss_shape=np.shape(loss))
         return loss
 
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.binary_cross_entropy_with_logits_backward(g, input, target, weight=self.weight,
-                                                           reduction=self.reduction, pos_weight=self.pos_weight)
+        return F.binary_cross_entropy_with_logits_backward(
+            g,
+            input,
+            target,
+            weight=self.weight,
+            reduction=self.reduction,
+            pos_weight=self.pos_weight,
+        )
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
@@ -216,8 +253,8 @@ class BCEWithLogitsLoss(Module):
 class CrossEntropyLoss(Module):
     r"""Cross-entropy from logits; see ``dlref.numpy.functional.cross_entropy``.
 
-    Takes raw scores (no softmax before it): class indices ``(N,)`` / ``(N, d1, ...)`` or
-    class probabilities of the input's shape as targets.
+    Takes raw scores (no softmax before it): class indices ``(N,)`` / ``(N, d1, ...)``
+    or class probabilities of the input's shape as targets.
 
     Args:
         weight: a weight per class, shape ``(C,)`` (a buffer; default none).
@@ -227,14 +264,20 @@ class CrossEntropyLoss(Module):
 
     Shape:
         input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target: class indices ``()``,
-        ``(N,)`` or ``(N, d1, ...)``, or probabilities of the input's shape; weight ``(C,)``;
-        output: a scalar, or the class-index shape with ``reduction='none'``.
+        ``(N,)`` or ``(N, d1, ...)``, or probabilities of the input's shape; weight
+        ``(C,)``; output: a scalar, or the class-index shape with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.CrossEntropyLoss``.
     """
 
-    def __init__(self, weight: np.ndarray | None = None, *, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0):
+    def __init__(
+        self,
+        weight: np.ndarray | None = None,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__()
         check_reduction(reduction)
         check_real("label_smoothing", label_smoothing, 0.0, 1.0)
@@ -245,24 +288,40 @@ class CrossEntropyLoss(Module):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: np.ndarray, target: np.ndarray):
-        loss = F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        loss = F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
         self._save(input=input, target=target, loss_shape=np.shape(loss))
         return loss
 
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.cross_entropy_backward(g, input, target, weight=self.weight, ignore_index=self.ignore_index,
-                                        reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy_backward(
+            g,
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
     def extra_repr(self) -> str:
-        return (f"ignore_index={self.ignore_index}, reduction={self.reduction!r}, "
-                f"label_smoothing={self.label_smoothing}")
+        return (
+            f"ignore_index={self.ignore_index}, reduction={self.reduction!r}, "
+            f"label_smoothing={self.label_smoothing}"
+        )
 
 
 class NLLLoss(Module):
-    r"""Negative log-likelihood of class indices given log-probabilities; see ``dlref.numpy.functional.nll_loss``.
+    r"""Negative log-likelihood of class indices given log-probabilities; see
+    ``dlref.numpy.functional.nll_loss``.
 
     Args:
         weight: a weight per class, shape ``(C,)`` (a buffer; default none).
@@ -277,7 +336,13 @@ class NLLLoss(Module):
     PyTorch equivalent: ``torch.nn.NLLLoss``.
     """
 
-    def __init__(self, weight: np.ndarray | None = None, *, ignore_index: int = -100, reduction: str = "mean"):
+    def __init__(
+        self,
+        weight: np.ndarray | None = None,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+    ):
         super().__init__()
         check_reduction(reduction)
         check_ignore_index(ignore_index)
@@ -286,23 +351,35 @@ class NLLLoss(Module):
         self.reduction = reduction
 
     def forward(self, input: np.ndarray, target: np.ndarray):
-        loss = F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        loss = F.nll_loss(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )
         self._save(input=input, target=target, loss_shape=np.shape(loss))
         return loss
 
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.nll_loss_backward(g, input, target, weight=self.weight, ignore_index=self.ignore_index,
-                                   reduction=self.reduction)
+        return F.nll_loss_backward(
+            g,
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )
 
     def extra_repr(self) -> str:
         return f"ignore_index={self.ignore_index}, reduction={self.reduction!r}"
 
 
 class MultiMarginLoss(Module):
-    r"""Multiclass hinge (SVM) loss on scores; see ``dlref.numpy.functional.multi_margin_loss``.
+    r"""Multiclass hinge (SVM) loss on scores; see
+    ``dlref.numpy.functional.multi_margin_loss``.
 
     Args:
         p: the power, 1 (default) or 2.
@@ -311,14 +388,21 @@ class MultiMarginLoss(Module):
         reduction: ``'mean'`` (default), ``'sum'`` or ``'none'`` (keyword-only).
 
     Shape:
-        input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()``; weight ``(C,)``; output: a
-        scalar, or ``(N,)`` / ``()`` with ``reduction='none'``.
+        input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()``; weight ``(C,)``;
+        output: a scalar, or ``(N,)`` / ``()`` with ``reduction='none'``.
 
-    PyTorch equivalent: ``torch.nn.MultiMarginLoss`` (same positional order: p, margin, weight).
+    PyTorch equivalent: ``torch.nn.MultiMarginLoss`` (same positional order: p, margin,
+    weight).
     """
 
-    def __init__(self, p: int = 1, margin: float = 1.0, weight: np.ndarray | None = None, *,
-                 reduction: str = "mean"):
+    def __init__(
+        self,
+        p: int = 1,
+        margin: float = 1.0,
+        weight: np.ndarray | None = None,
+        *,
+        reduction: str = "mean",
+    ):
         super().__init__()
         check_margin_options(p, margin)
         check_reduction(reduction)
@@ -328,23 +412,37 @@ class MultiMarginLoss(Module):
         self.reduction = reduction
 
     def forward(self, input: np.ndarray, target: np.ndarray):
-        loss = F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
-                                   reduction=self.reduction)
+        loss = F.multi_margin_loss(
+            input,
+            target,
+            p=self.p,
+            margin=self.margin,
+            weight=self.weight,
+            reduction=self.reduction,
+        )
         self._save(input=input, target=target, loss_shape=np.shape(loss))
         return loss
 
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.multi_margin_loss_backward(g, input, target, p=self.p, margin=self.margin, weight=self.weight,
-                                            reduction=self.reduction)
+        return F.multi_margin_loss_backward(
+            g,
+            input,
+            target,
+            p=self.p,
+            margin=self.margin,
+            weight=self.weight,
+            reduction=self.reduction,
+        )
 
     def extra_repr(self) -> str:
         return f"p={self.p}, margin={self.margin}, reduction={self.reduction!r}"
 
 
 class KLDivLoss(Module):
-    r"""Kullback-Leibler divergence of a target from log-probabilities; see ``dlref.numpy.functional.kl_div``.
+    r"""Kullback-Leibler divergence of a target from log-probabilities; see
+    ``dlref.numpy.functional.kl_div``.
 
     Args:
         reduction: ``'mean'`` (default, over all elements), ``'batchmean'`` (the
@@ -354,8 +452,8 @@ class KLDivLoss(Module):
     ``backward()`` returns the gradient for ``input`` only.
 
     Shape:
-        input and target: the same shape ``(*)``, usually ``(N, C)``; output: a scalar, or
-        ``(*)`` with ``reduction='none'``.
+        input and target: the same shape ``(*)``, usually ``(N, C)``; output: a scalar,
+        or ``(*)`` with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.KLDivLoss``.
     """
@@ -368,14 +466,18 @@ class KLDivLoss(Module):
         self.log_target = log_target
 
     def forward(self, input: np.ndarray, target: np.ndarray):
-        loss = F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+        loss = F.kl_div(
+            input, target, reduction=self.reduction, log_target=self.log_target
+        )
         self._save(input=input, target=target, loss_shape=np.shape(loss))
         return loss
 
     def backward(self, grad_output=None) -> np.ndarray:
         input, target, loss_shape = self._saved("input", "target", "loss_shape")
         g = _upstream(grad_output, loss_shape, input.dtype)
-        return F.kl_div_backward(g, input, target, reduction=self.reduction, log_target=self.log_target)
+        return F.kl_div_backward(
+            g, input, target, reduction=self.reduction, log_target=self.log_target
+        )
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}, log_target={self.log_target}"

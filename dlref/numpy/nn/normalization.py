@@ -1,10 +1,11 @@
-"""Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm` and `InstanceNorm2d`.
+"""Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm` and
+`InstanceNorm2d`.
 
-The layers keep torch's parameters and buffers (``running_mean``, ``running_var`` with the
-unbiased variance, and ``num_batches_tracked``, an int64 count) under torch's
-``state_dict`` keys, so a ``torch.nn.BatchNorm2d`` (or ``GroupNorm``, ...) state loads into
-them and back. Each ``forward`` calls the function of `dlref.numpy.functional.normalization`
-and saves what ``backward`` needs.
+The layers keep torch's parameters and buffers (``running_mean``, ``running_var`` with
+the unbiased variance, and ``num_batches_tracked``, an int64 count) under torch's
+``state_dict`` keys, so a ``torch.nn.BatchNorm2d`` (or ``GroupNorm``, ...) state loads
+into them and back. Each ``forward`` calls the function of
+`dlref.numpy.functional.normalization` and saves what ``backward`` needs.
 """
 
 from __future__ import annotations
@@ -12,16 +13,29 @@ from __future__ import annotations
 import numpy as np
 
 from dlref._checks import check_bool, check_float_dtype
-from dlref._norm_args import (as_normalized_shape, check_eps, check_layer_input, check_norm_layer_args,
-                              check_num_groups)
-from dlref.numpy.functional.normalization import (batch_norm, batch_norm_backward, group_norm,
-                                                  group_norm_backward, instance_norm, instance_norm_backward,
-                                                  layer_norm, layer_norm_backward)
+from dlref._norm_args import (
+    as_normalized_shape,
+    check_eps,
+    check_layer_input,
+    check_norm_layer_args,
+    check_num_groups,
+)
+from dlref.numpy.functional.normalization import (
+    batch_norm,
+    batch_norm_backward,
+    group_norm,
+    group_norm_backward,
+    instance_norm,
+    instance_norm_backward,
+    layer_norm,
+    layer_norm_backward,
+)
 from dlref.numpy.nn.module import Module, Parameter
 
 
 def _affine_parameters(module: Module, shape, affine: bool, bias: bool, dtype) -> None:
-    """``weight`` = 1 and ``bias`` = 0 of ``shape`` when ``affine``; registered as None otherwise (torch's names)."""
+    """``weight`` = 1 and ``bias`` = 0 of ``shape`` when ``affine``; registered as None
+    otherwise (torch's names)."""
     if affine:
         # gamma = 1, beta = 0: the layer starts as a pure standardization
         module.weight = Parameter(np.ones(shape, dtype=dtype))
@@ -35,7 +49,8 @@ def _affine_parameters(module: Module, shape, affine: bool, bias: bool, dtype) -
 
 
 def _running_buffers(module: Module, num_features: int, track: bool, dtype) -> None:
-    """``running_mean`` = 0, ``running_var`` = 1, ``num_batches_tracked`` = 0 (int64) when ``track``; else None."""
+    """``running_mean`` = 0, ``running_var`` = 1, ``num_batches_tracked`` = 0 (int64)
+    when ``track``; else None."""
     if track:
         module.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
         module.register_buffer("running_var", np.ones(num_features, dtype=dtype))
@@ -57,12 +72,26 @@ def _accumulate(module: Module, grad_weight, grad_bias) -> None:
         module.bias.accumulate_grad(grad_bias)
 
 
-def _norm_layer_init(module: Module, num_features: int, eps, momentum, affine, track_running_stats, dtype,
-                     bias) -> None:
-    """The constructor of the batch and instance norm layers: checks, attributes, parameters, buffers."""
-    check_norm_layer_args(num_features, eps, momentum,
-                          {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
-                          dtype, allow_none_dtype=False)
+def _norm_layer_init(
+    module: Module,
+    num_features: int,
+    eps,
+    momentum,
+    affine,
+    track_running_stats,
+    dtype,
+    bias,
+) -> None:
+    """The constructor of the batch and instance norm layers: checks, attributes,
+    parameters, buffers."""
+    check_norm_layer_args(
+        num_features,
+        eps,
+        momentum,
+        {"affine": affine, "track_running_stats": track_running_stats, "bias": bias},
+        dtype,
+        allow_none_dtype=False,
+    )
     module.num_features = num_features
     module.eps = eps
     module.momentum = momentum
@@ -90,16 +119,27 @@ def _reset_parameters(module: Module) -> None:
 
 
 class _BatchNorm(Module):
-    """What `BatchNorm1d` and `BatchNorm2d` share; they differ only in the input ranks they accept."""
+    """What `BatchNorm1d` and `BatchNorm2d` share; they differ only in the input ranks
+    they accept."""
 
     _ranks: tuple[int, ...] = ()
     _layout = ""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=np.float32, *,
-                 bias: bool = True):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=np.float32,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
-        _norm_layer_init(self, num_features, eps, momentum, affine, track_running_stats, dtype, bias)
+        _norm_layer_init(
+            self, num_features, eps, momentum, affine, track_running_stats, dtype, bias
+        )
 
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
@@ -110,35 +150,71 @@ class _BatchNorm(Module):
         _reset_parameters(self)
 
     def forward(self, input: np.ndarray) -> np.ndarray:
-        check_layer_input(type(self).__name__, input, self._ranks, self._layout, self.num_features)
+        check_layer_input(
+            type(self).__name__, input, self._ranks, self._layout, self.num_features
+        )
         # torch's rule: the running averages are updated in training mode when tracked;
-        # momentum=None means the cumulative average, factor 1/(number of batches so far)
+        # momentum=None means the cumulative average,
+        # factor 1/(number of batches so far)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked += 1
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked)
-        # batch statistics in training mode, and in evaluation mode without running statistics
+        # batch statistics in training mode,
+        # and in evaluation mode without running statistics
         use_batch_stats = self.training or self.running_mean is None
-        running_mean = self.running_mean if (not self.training or self.track_running_stats) else None
-        running_var = self.running_var if (not self.training or self.track_running_stats) else None
+        running_mean = (
+            self.running_mean
+            if (not self.training or self.track_running_stats)
+            else None
+        )
+        running_var = (
+            self.running_var
+            if (not self.training or self.track_running_stats)
+            else None
+        )
         # evaluation mode: keep copies of the statistics used, for backward
-        stats = (None, None) if use_batch_stats else (running_mean.copy(), running_var.copy())
+        stats = (
+            (None, None)
+            if use_batch_stats
+            else (running_mean.copy(), running_var.copy())
+        )
         self._save(input=input, stats=stats, use_batch_stats=use_batch_stats)
-        return batch_norm(input, running_mean, running_var, _data(self.weight), _data(self.bias),
-                          use_batch_stats, factor, self.eps)
+        return batch_norm(
+            input,
+            running_mean,
+            running_var,
+            _data(self.weight),
+            _data(self.bias),
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        input, (mean, var), use_batch_stats = self._saved("input", "stats", "use_batch_stats")
+        input, (mean, var), use_batch_stats = self._saved(
+            "input", "stats", "use_batch_stats"
+        )
         grad_input, grad_weight, grad_bias = batch_norm_backward(
-            grad_output, input, mean, var, _data(self.weight), _data(self.bias), training=use_batch_stats,
-            eps=self.eps)
+            grad_output,
+            input,
+            mean,
+            var,
+            _data(self.weight),
+            _data(self.bias),
+            training=use_batch_stats,
+            eps=self.eps,
+        )
         _accumulate(self, grad_weight, grad_bias)
         return grad_input
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -147,11 +223,11 @@ class BatchNorm1d(_BatchNorm):
     $$y = \gamma\,\frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta$$
 
     Training mode normalizes with the batch's mean and biased variance per channel (over
-    ``N``, and ``L``) and updates the running statistics:
-    ``running = (1 - momentum) * running + momentum * batch``, with the **unbiased** batch
-    variance for ``running_var``; ``momentum=None`` gives the cumulative average
-    (``momentum = 1 / num_batches_tracked``). Evaluation mode normalizes with the running
-    statistics. See `dlref.numpy.functional.batch_norm`.
+    ``N``, and ``L``) and updates the running statistics: ``running = (1 - momentum) *
+    running + momentum * batch``, with the **unbiased** batch variance for
+    ``running_var``; ``momentum=None`` gives the cumulative average
+    (``momentum = 1 / num_batches_tracked``). Evaluation mode normalizes with the
+    running statistics. See `dlref.numpy.functional.batch_norm`.
 
     Args:
         num_features: $C$, the number of channels.
@@ -159,10 +235,11 @@ class BatchNorm1d(_BatchNorm):
         momentum: weight of the new batch in the running averages (default 0.1), or
             ``None`` for a cumulative average.
         affine: learn ``weight`` $\gamma$ (initialized to 1) and ``bias`` $\beta$ (0).
-        track_running_stats: keep running statistics; when ``False`` the batch statistics
-            are used in evaluation mode too, and there are no buffers.
+        track_running_stats: keep running statistics; when ``False`` the batch
+            statistics are used in evaluation mode too, and there are no buffers.
         dtype: parameter and buffer dtype (default ``np.float32``).
-        bias: with ``affine=True``, learn $\beta$ too (keyword only, torch's addition of 2.x).
+        bias: with ``affine=True``, learn $\beta$ too (keyword only, torch's addition of
+            2.x).
 
     Shape:
         input ``(N, C)`` or ``(N, C, L)``; output the same.
@@ -170,9 +247,9 @@ class BatchNorm1d(_BatchNorm):
     PyTorch equivalent: ``torch.nn.BatchNorm1d``; ``state_dict`` keys ``weight``,
     ``bias``, ``running_mean``, ``running_var``, ``num_batches_tracked``.
 
-    Differences from PyTorch: ``eps`` must be a finite number > 0, ``momentum`` in $[0, 1]$
-    or ``None``, and the flags bools (torch tests them for truth); wrong inputs raise
-    ``ValueError``.
+    Differences from PyTorch: ``eps`` must be a finite number > 0, ``momentum`` in
+    $[0, 1]$ or ``None``, and the flags bools (torch tests them for truth); wrong inputs
+    raise ``ValueError``.
     """
 
     _ranks = (2, 3)
@@ -194,7 +271,8 @@ class BatchNorm2d(_BatchNorm):
         eps: $\epsilon > 0$ (default ``1e-5``).
         momentum: weight of the new batch in the running averages (0.1), or ``None``.
         affine: learn ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0).
-        track_running_stats: keep running statistics (else batch statistics in evaluation too).
+        track_running_stats: keep running statistics (else batch statistics in
+            evaluation too).
         dtype: parameter and buffer dtype (default ``np.float32``).
         bias: with ``affine=True``, learn $\beta$ too (keyword only).
 
@@ -203,9 +281,9 @@ class BatchNorm2d(_BatchNorm):
 
     PyTorch equivalent: ``torch.nn.BatchNorm2d``, same ``state_dict`` keys.
 
-    Differences from PyTorch: ``eps`` must be a finite number > 0, ``momentum`` in $[0, 1]$
-    or ``None``, and the flags bools (torch tests them for truth); wrong inputs raise
-    ``ValueError``.
+    Differences from PyTorch: ``eps`` must be a finite number > 0, ``momentum`` in
+    $[0, 1]$ or ``None``, and the flags bools (torch tests them for truth); wrong inputs
+    raise ``ValueError``.
     """
 
     _ranks = (4,)
@@ -213,33 +291,41 @@ class BatchNorm2d(_BatchNorm):
 
 
 class LayerNorm(Module):
-    r"""Layer normalization over the trailing ``normalized_shape`` dimensions of each example.
+    r"""Layer normalization over the trailing ``normalized_shape`` dimensions of each
+    example.
 
     $$y = \gamma\odot\frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + \beta$$
 
-    $\mu$ and the biased $\sigma^2$ are computed per example, so the layer behaves the same
-    in training and evaluation and for any batch size. See
+    $\mu$ and the biased $\sigma^2$ are computed per example, so the layer behaves the
+    same in training and evaluation and for any batch size. See
     `dlref.numpy.functional.layer_norm`.
 
     Args:
         normalized_shape: an int or a tuple, the trailing dimensions of the input.
         eps: $\epsilon > 0$ (default ``1e-5``).
-        elementwise_affine: learn ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0), both of
-            shape ``normalized_shape``.
+        elementwise_affine: learn ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0), both
+            of shape ``normalized_shape``.
         bias: with ``elementwise_affine=True``, learn $\beta$ too.
         dtype: parameter dtype (default ``np.float32``).
 
     Shape:
         input ``(*, *normalized_shape)``; output the same.
 
-    PyTorch equivalent: ``torch.nn.LayerNorm``; ``state_dict`` keys ``weight``, ``bias``.
+    PyTorch equivalent: ``torch.nn.LayerNorm``; ``state_dict`` keys ``weight``,
+    ``bias``.
 
     Differences from PyTorch: ``eps`` must be a finite number > 0, and the flags bools
     (torch tests them for truth).
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype=np.float32):
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype=np.float32,
+    ):
         super().__init__()
         shape = as_normalized_shape(normalized_shape)
         check_eps(eps)
@@ -259,29 +345,42 @@ class LayerNorm(Module):
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)
-        return layer_norm(input, self.normalized_shape, _data(self.weight), _data(self.bias), self.eps)
+        return layer_norm(
+            input, self.normalized_shape, _data(self.weight), _data(self.bias), self.eps
+        )
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input = self._saved("input")
         grad_input, grad_weight, grad_bias = layer_norm_backward(
-            grad_output, input, self.normalized_shape, _data(self.weight), _data(self.bias), self.eps)
+            grad_output,
+            input,
+            self.normalized_shape,
+            _data(self.weight),
+            _data(self.bias),
+            self.eps,
+        )
         _accumulate(self, grad_weight, grad_bias)
         return grad_input
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class GroupNorm(Module):
-    r"""Group normalization: each example normalized over groups of ``num_channels / num_groups`` channels.
+    r"""Group normalization: each example normalized over groups of
+    ``num_channels / num_groups`` channels.
 
-    $$y_{n,c} = \gamma_c\,\frac{x_{n,c} - \mu_{n,k}}{\sqrt{\sigma^2_{n,k} + \epsilon}} + \beta_c,
+    $$y_{n,c} = \gamma_c\,\frac{x_{n,c} - \mu_{n,k}}{\sqrt{\sigma^2_{n,k} + \epsilon}} +
+    \beta_c,
     \qquad c \in \text{group } k$$
 
-    with $\mu_{n,k}$, $\sigma^2_{n,k}$ over one group's channels and all their positions.
-    No running statistics: training and evaluation compute the same function, for any
-    batch size. See `dlref.numpy.functional.group_norm`.
+    with $\mu_{n,k}$, $\sigma^2_{n,k}$ over one group's channels and all their
+    positions. No running statistics: training and evaluation compute the same function,
+    for any batch size. See `dlref.numpy.functional.group_norm`.
 
     Args:
         num_groups: $G$, which must divide ``num_channels``.
@@ -294,17 +393,27 @@ class GroupNorm(Module):
     Shape:
         input ``(N, C, *)``; output the same.
 
-    PyTorch equivalent: ``torch.nn.GroupNorm``; ``state_dict`` keys ``weight``, ``bias``.
+    PyTorch equivalent: ``torch.nn.GroupNorm``; ``state_dict`` keys ``weight``,
+    ``bias``.
 
     Differences from PyTorch: ``eps`` must be a finite number > 0, and ``affine`` a bool
     (torch tests it for truth); errors are ``ValueError``.
 
     References:
-        Y. Wu, K. He (2018), "Group normalization", ECCV, https://arxiv.org/abs/1803.08494
+        Y. Wu, K. He (2018), "Group normalization", ECCV,
+        https://arxiv.org/abs/1803.08494
     """
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 dtype=np.float32, *, bias: bool = True):
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        dtype=np.float32,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
         check_num_groups(num_groups, num_channels)
         check_eps(eps)
@@ -324,30 +433,48 @@ class GroupNorm(Module):
             self.bias.data[...] = 0
 
     def forward(self, input: np.ndarray) -> np.ndarray:
-        check_layer_input("GroupNorm", input, range(2, 64), "at least 2-D (N, C, *)", self.num_channels,
-                          label=f"GroupNorm({self.num_groups}, {self.num_channels})")
+        check_layer_input(
+            "GroupNorm",
+            input,
+            range(2, 64),
+            "at least 2-D (N, C, *)",
+            self.num_channels,
+            label=f"GroupNorm({self.num_groups}, {self.num_channels})",
+        )
         self._save(input=input)
-        return group_norm(input, self.num_groups, _data(self.weight), _data(self.bias), self.eps)
+        return group_norm(
+            input, self.num_groups, _data(self.weight), _data(self.bias), self.eps
+        )
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input = self._saved("input")
         grad_input, grad_weight, grad_bias = group_norm_backward(
-            grad_output, input, self.num_groups, _data(self.weight), _data(self.bias), self.eps)
+            grad_output,
+            input,
+            self.num_groups,
+            _data(self.weight),
+            _data(self.bias),
+            self.eps,
+        )
         _accumulate(self, grad_weight, grad_bias)
         return grad_input
 
     def extra_repr(self) -> str:
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+            f"affine={self.affine}, bias={self.bias is not None}"
+        )
 
 
 class InstanceNorm2d(Module):
-    r"""Instance normalization of a ``(N, C, H, W)`` or ``(C, H, W)`` input: each channel of each example alone.
+    r"""Instance normalization of a ``(N, C, H, W)`` or ``(C, H, W)`` input: each
+    channel of each example alone.
 
-    $$y_{n,c} = \gamma_c\,\frac{x_{n,c} - \mu_{n,c}}{\sqrt{\sigma^2_{n,c} + \epsilon}} + \beta_c$$
+    $$y_{n,c} = \gamma_c\,\frac{x_{n,c} - \mu_{n,c}}{\sqrt{\sigma^2_{n,c} + \epsilon}} +
+    \beta_c$$
 
-    with $\mu_{n,c}$, $\sigma^2_{n,c}$ over the $H W$ positions. torch's rules, which differ
-    from batch norm's defaults:
+    with $\mu_{n,c}$, $\sigma^2_{n,c}$ over the $H W$ positions. torch's rules, which
+    differ from batch norm's defaults:
 
     * ``affine=False`` and ``track_running_stats=False`` by default: no parameters, no
       buffers, and each instance's own statistics in training **and** evaluation.
@@ -360,7 +487,8 @@ class InstanceNorm2d(Module):
     Args:
         num_features: $C$, the number of channels.
         eps: $\epsilon > 0$ (default ``1e-5``).
-        momentum: weight of the new batch in the running averages (0.1), or ``None`` (0).
+        momentum: weight of the new batch in the running averages (0.1), or ``None``
+            (0).
         affine: learn a per-channel ``weight`` $\gamma$ (1) and ``bias`` $\beta$ (0)
             (default ``False``).
         track_running_stats: keep running statistics and use them in evaluation mode
@@ -372,24 +500,34 @@ class InstanceNorm2d(Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output the same.
 
     PyTorch equivalent: ``torch.nn.InstanceNorm2d``; ``state_dict`` keys ``weight``,
-    ``bias`` (when affine) and ``running_mean``, ``running_var``, ``num_batches_tracked``
-    (when tracking).
+    ``bias`` (when affine) and ``running_mean``, ``running_var``,
+    ``num_batches_tracked`` (when tracking).
 
     Differences from PyTorch: a channel count other than ``num_features`` is a
     ``ValueError`` also when ``affine=False`` (torch only warns then); ``eps`` must be a
-    finite number > 0, ``momentum`` in $[0, 1]$ or ``None``, and the flags bools (torch tests
-    them for truth).
+    finite number > 0, ``momentum`` in $[0, 1]$ or ``None``, and the flags bools (torch
+    tests them for truth).
 
     References:
-        D. Ulyanov, A. Vedaldi, V. Lempitsky (2016), "Instance normalization: the missing
-        ingredient for fast stylization", https://arxiv.org/abs/1607.08022
+        D. Ulyanov, A. Vedaldi, V. Lempitsky (2016), "Instance normalization: the
+        missing ingredient for fast stylization", https://arxiv.org/abs/1607.08022
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, dtype=np.float32, *,
-                 bias: bool = True):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        dtype=np.float32,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
-        _norm_layer_init(self, num_features, eps, momentum, affine, track_running_stats, dtype, bias)
+        _norm_layer_init(
+            self, num_features, eps, momentum, affine, track_running_stats, dtype, bias
+        )
 
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
@@ -400,27 +538,63 @@ class InstanceNorm2d(Module):
         _reset_parameters(self)
 
     def forward(self, input: np.ndarray) -> np.ndarray:
-        check_layer_input("InstanceNorm2d", input, (3, 4), "3-D (C, H, W) or 4-D (N, C, H, W)",
-                          self.num_features, unbatched_rank=3)
-        x = input[None] if input.ndim == 3 else input           # (N, C, H, W)
-        # torch's rule: the instance's own statistics unless evaluating with running ones
+        check_layer_input(
+            "InstanceNorm2d",
+            input,
+            (3, 4),
+            "3-D (C, H, W) or 4-D (N, C, H, W)",
+            self.num_features,
+            unbatched_rank=3,
+        )
+        x = input[None] if input.ndim == 3 else input  # (N, C, H, W)
+        # torch's rule: the instance's own statistics
+        # unless evaluating with running ones
         use_input_stats = self.training or not self.track_running_stats
         factor = 0.0 if self.momentum is None else self.momentum
-        stats = (None, None) if use_input_stats or self.running_mean is None else \
-            (self.running_mean.copy(), self.running_var.copy())
-        self._save(input=x, stats=stats, use_input_stats=use_input_stats, unbatched=input.ndim == 3)
-        y = instance_norm(x, self.running_mean, self.running_var, _data(self.weight), _data(self.bias),
-                          use_input_stats, factor, self.eps)
+        stats = (
+            (None, None)
+            if use_input_stats or self.running_mean is None
+            else (self.running_mean.copy(), self.running_var.copy())
+        )
+        self._save(
+            input=x,
+            stats=stats,
+            use_input_stats=use_input_stats,
+            unbatched=input.ndim == 3,
+        )
+        y = instance_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            _data(self.weight),
+            _data(self.bias),
+            use_input_stats,
+            factor,
+            self.eps,
+        )
         return y[0] if input.ndim == 3 else y
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        x, (mean, var), use_input_stats, unbatched = self._saved("input", "stats", "use_input_stats", "unbatched")
-        g = grad_output[None] if unbatched else grad_output     # (N, C, H, W)
+        x, (mean, var), use_input_stats, unbatched = self._saved(
+            "input", "stats", "use_input_stats", "unbatched"
+        )
+        g = grad_output[None] if unbatched else grad_output  # (N, C, H, W)
         grad_input, grad_weight, grad_bias = instance_norm_backward(
-            g, x, mean, var, _data(self.weight), _data(self.bias), use_input_stats, eps=self.eps)
+            g,
+            x,
+            mean,
+            var,
+            _data(self.weight),
+            _data(self.bias),
+            use_input_stats,
+            eps=self.eps,
+        )
         _accumulate(self, grad_weight, grad_bias)
         return grad_input[0] if unbatched else grad_input
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )

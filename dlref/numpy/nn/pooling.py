@@ -16,9 +16,11 @@ from dlref.numpy.nn.module import Module
 
 
 class MaxPool2d(Module):
-    r"""2-D max pooling over windows of each channel (see `dlref.numpy.functional.max_pool2d`).
+    r"""2-D max pooling over windows of each channel (see
+    `dlref.numpy.functional.max_pool2d`).
 
-    $$y_{n,c,o_h,o_w} = \max_{i,j}\ x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
+    $$y_{n,c,o_h,o_w} =
+    \max_{i,j}\ x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
 
     Args:
         kernel_size: window size, an int or ``(kH, kW)``.
@@ -32,16 +34,24 @@ class MaxPool2d(Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
         $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
 
-    PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and ``repr``).
-    ``backward`` takes the gradient of the pooled output only (not of the indices).
+    PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and
+    ``repr``). ``backward`` takes the gradient of the pooled output only (not of the
+    indices).
 
     Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the
     constructor, with the rules of `dlref.numpy.functional.max_pool2d` (pairs, a bool
     ``return_indices``).
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
-                 ceil_mode: bool = False):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else self.kernel_size
@@ -50,29 +60,44 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
         # bad arguments fail here, not at the first forward
-        pool_arguments(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode)
+        pool_arguments(
+            self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode
+        )
         check_bool("return_indices", return_indices)
 
     def forward(self, input: np.ndarray):
-        output, indices = F._max_pool2d_with_indices(input, self.kernel_size, self.stride, self.padding,
-                                                     self.dilation, self.ceil_mode)
+        output, indices = F._max_pool2d_with_indices(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+        )
         self._save(input=input, output_shape=output.shape, indices=indices)
         return (output, indices) if self.return_indices else output
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
         input, output_shape, indices = self._saved("input", "output_shape", "indices")
         F._check_grad_output(grad_output, input, output_shape, "MaxPool2d")
-        return F._max_pool2d_scatter(grad_output, indices, input.shape).astype(input.dtype, copy=False)
+        return F._max_pool2d_scatter(grad_output, indices, input.shape).astype(
+            input.dtype, copy=False
+        )
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}, dilation={self.dilation}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool2d(Module):
-    r"""2-D average pooling over windows of each channel (see `dlref.numpy.functional.avg_pool2d`).
+    r"""2-D average pooling over windows of each channel (see
+    `dlref.numpy.functional.avg_pool2d`).
 
-    $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i,j} x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
+    $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i,j}
+    x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
 
     Args:
         kernel_size: window size, an int or ``(kH, kW)``.
@@ -86,14 +111,22 @@ class AvgPool2d(Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
         $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
 
-    PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and ``repr``).
+    PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and
+    ``repr``).
 
     Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the
     constructor, with the rules of `dlref.numpy.functional.avg_pool2d` (pairs).
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override: int | None = None):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else self.kernel_size
@@ -107,23 +140,34 @@ class AvgPool2d(Module):
         check_divisor_override(divisor_override)
 
     def _keywords(self) -> dict:
-        return dict(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
-                    ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad,
-                    divisor_override=self.divisor_override)
+        return dict(
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            ceil_mode=self.ceil_mode,
+            count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
+        )
 
     def forward(self, input: np.ndarray) -> np.ndarray:
         self._save(input=input)
         return F.avg_pool2d(input, **self._keywords())
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        return F.avg_pool2d_backward(grad_output, self._saved("input"), **self._keywords())
+        return F.avg_pool2d_backward(
+            grad_output, self._saved("input"), **self._keywords()
+        )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )
 
 
 class AdaptiveAvgPool2d(Module):
-    r"""Average pooling to a fixed output size (see `dlref.numpy.functional.adaptive_avg_pool2d`).
+    r"""Average pooling to a fixed output size (see
+    `dlref.numpy.functional.adaptive_avg_pool2d`).
 
     ``AdaptiveAvgPool2d(1)`` is global average pooling: one mean per channel, whatever
     the input's height and width, the usual bridge from the last convolution to the
@@ -152,7 +196,9 @@ class AdaptiveAvgPool2d(Module):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
     def backward(self, grad_output: np.ndarray) -> np.ndarray:
-        return F.adaptive_avg_pool2d_backward(grad_output, self._saved("input"), self.output_size)
+        return F.adaptive_avg_pool2d_backward(
+            grad_output, self._saved("input"), self.output_size
+        )
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

@@ -1,4 +1,5 @@
-r"""Gradient clipping: `clip_grad_norm_` and `clip_grad_value_`, as in ``torch.nn.utils``.
+r"""Gradient clipping: `clip_grad_norm_` and `clip_grad_value_`, as in
+``torch.nn.utils``.
 
 Both act in place on the ``.grad`` of each `Parameter`, after the backward pass and
 before the optimizer step:
@@ -25,26 +26,48 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
 def _parameter_list(parameters) -> list[Parameter]:
-    """``parameters`` as a list of Parameters (a generator is consumed once); TypeError otherwise."""
+    """``parameters`` as a list of Parameters (a generator is consumed once); TypeError
+    otherwise."""
     if isinstance(parameters, Parameter):
         return [parameters]
     if isinstance(parameters, Module):
-        raise TypeError("parameters must be a Parameter or an iterable of Parameters, got a Module; "
-                        "pass module.parameters()")
-    if isinstance(parameters, (np.ndarray, str, bytes)) or not isinstance(parameters, Iterable):
-        raise TypeError("parameters must be a Parameter or an iterable of Parameters, "
-                        f"got {type(parameters).__name__}")
+        raise TypeError(
+            "parameters must be a Parameter or an iterable of Parameters, got a "
+            "Module; pass module.parameters()"
+        )
+    if isinstance(parameters, (np.ndarray, str, bytes)) or not isinstance(
+        parameters, Iterable
+    ):
+        raise TypeError(
+            "parameters must be a Parameter or an iterable of Parameters, "
+            f"got {type(parameters).__name__}"
+        )
     is_generator = isinstance(parameters, types.GeneratorType)
     params = list(parameters)
     if is_generator and not params:
-        # torch warns here too: an exhausted generator is a common slip (parameters() used twice)
-        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
+        # torch warns here too:
+        # an exhausted generator is a common slip (parameters() used twice)
+        warnings.warn(
+            "`parameters` is an empty generator, no gradient clipping will occur.",
+            stacklevel=3,
+        )
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
-            raise TypeError(f"parameters[{i}] must be a Parameter, got {type(p).__name__}")
-        if p.grad is not None and not (isinstance(p.grad, np.ndarray) and np.issubdtype(p.grad.dtype, np.floating)):
-            what = p.grad.dtype if isinstance(p.grad, np.ndarray) else type(p.grad).__name__
-            raise TypeError(f"parameters[{i}].grad must be a floating-point NumPy array or None, got {what}")
+            raise TypeError(
+                f"parameters[{i}] must be a Parameter, got {type(p).__name__}"
+            )
+        if p.grad is not None and not (
+            isinstance(p.grad, np.ndarray) and np.issubdtype(p.grad.dtype, np.floating)
+        ):
+            what = (
+                p.grad.dtype
+                if isinstance(p.grad, np.ndarray)
+                else type(p.grad).__name__
+            )
+            raise TypeError(
+                f"parameters[{i}].grad must be a floating-point NumPy array or None, "
+                f"got {what}"
+            )
     return params
 
 
@@ -64,12 +87,18 @@ def _vector_norm(g: np.ndarray, p: float) -> np.ndarray:
         return np.sqrt(np.dot(a, a))
     p_ = g.dtype.type(p)
     # ||g||_p = (sum_i |g_i|^p)^(1/p)
-    return np.sum(a ** p_) ** np.reciprocal(p_)
+    return np.sum(a**p_) ** np.reciprocal(p_)
 
 
-def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> np.ndarray:
-    r"""Rescale the gradients in place so that their total p-norm is at most ``max_norm``.
+def clip_grad_norm_(
+    parameters: Parameter | Iterable[Parameter],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> np.ndarray:
+    r"""Rescale the gradients in place so that their total p-norm is at most
+    ``max_norm``.
 
     The gradients of all parameters are treated as one long vector $g$. Its norm
     equals the norm of the per-parameter norms, which is how it is computed:
@@ -88,9 +117,9 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
             nothing).
         norm_type: $p$ of the p-norm, a number $> 0$, or ``inf`` (also the
             string ``'inf'``). Default 2.
-        error_if_nonfinite: raise ``RuntimeError`` (before changing anything) when the total
-            norm is NaN or infinite. With ``False`` such gradients are scaled anyway, which
-            turns them into NaN and zeros, exactly as torch does.
+        error_if_nonfinite: raise ``RuntimeError`` (before changing anything) when the
+            total norm is NaN or infinite. With ``False`` such gradients are scaled
+            anyway, which turns them into NaN and zeros, exactly as torch does.
         foreach: accepted for compatibility with torch (a speed option there); ignored.
 
     Returns:
@@ -108,15 +137,15 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     $10^{-6}$ in the denominator, same in-place update, same warning for an empty
     generator).
 
-    Differences from PyTorch: torch accepts a negative ``max_norm`` (it flips the sign of
-    every gradient) and ``norm_type <= 0`` (for which the norm of norms is no longer the
-    norm of the whole vector); here both raise ``ValueError``. ``max_norm`` must be a
-    number and ``error_if_nonfinite`` and ``foreach`` bools (``TypeError``; torch converts
-    ``max_norm`` with ``float()``, so it takes the string ``'1'``, and takes any truthy
-    value for the flags). An empty gradient has
-    norm 0 for every ``p`` (torch raises for ``p = inf`` on an empty tensor). Like torch, the
-    norm is computed without rescaling, so in float32 it overflows to ``inf`` once a
-    gradient entry exceeds about ``1.8e19``; ``error_if_nonfinite=True`` catches that.
+    Differences from PyTorch: torch accepts a negative ``max_norm`` (it flips the sign
+    of every gradient) and ``norm_type <= 0`` (for which the norm of norms is no longer
+    the norm of the whole vector); here both raise ``ValueError``. ``max_norm`` must be
+    a number and ``error_if_nonfinite`` and ``foreach`` bools (``TypeError``; torch
+    converts ``max_norm`` with ``float()``, so it takes the string ``'1'``, and takes
+    any truthy value for the flags). An empty gradient has norm 0 for every ``p`` (torch
+    raises for ``p = inf`` on an empty tensor). Like torch, the norm is computed without
+    rescaling, so in float32 it overflows to ``inf`` once a gradient entry exceeds about
+    ``1.8e19``; ``error_if_nonfinite=True`` catches that.
 
     References:
         Pascanu, Mikolov, Bengio (2013), On the difficulty of training recurrent neural
@@ -130,17 +159,20 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
 
     grads = [param.grad for param in params if param.grad is not None]
     if not grads:
-        return np.zeros((), dtype=np.float32)  # torch returns tensor(0.) in its default dtype
+        # torch returns tensor(0.) in its default dtype
+        return np.zeros((), dtype=np.float32)
 
-    with np.errstate(over="ignore", invalid="ignore"):  # inf/NaN gradients propagate silently, as in torch
+    # inf/NaN gradients propagate silently, as in torch
+    with np.errstate(over="ignore", invalid="ignore"):
         # ||g||_p = || (||g_1||_p, ..., ||g_k||_p) ||_p
         norms = np.stack([_vector_norm(g, p) for g in grads])  # (k,), dtypes promoted
         total_norm = _vector_norm(norms, p)
         if error_if_nonfinite and not np.isfinite(total_norm):
             raise RuntimeError(
-                f"The total norm of order {p} for gradients from `parameters` is non-finite, so it cannot be "
-                "clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
-                "set `error_if_nonfinite=False`"
+                f"The total norm of order {p} for gradients from `parameters` is "
+                "non-finite, so it cannot be clipped. To disable this error and "
+                "scale the gradients by the non-finite norm anyway, set "
+                "`error_if_nonfinite=False`"
             )
         dtype = total_norm.dtype.type
         # c = min(max_norm / (||g|| + 1e-6), 1); NaN stays NaN, as torch.clamp keeps it
@@ -152,8 +184,11 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     return np.asarray(total_norm)
 
 
-def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: float,
-                     foreach: bool | None = None) -> None:
+def clip_grad_value_(
+    parameters: Parameter | Iterable[Parameter],
+    clip_value: float,
+    foreach: bool | None = None,
+) -> None:
     r"""Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
 
     $$g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)$$
@@ -162,8 +197,8 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
     gradient changes whenever some entries are cut and others are not.
 
     Args:
-        parameters: a `Parameter` or an iterable of them; those whose ``grad`` is ``None``
-            are skipped.
+        parameters: a `Parameter` or an iterable of them; those whose ``grad`` is
+            ``None`` are skipped.
         clip_value: the largest allowed absolute value, a number $\ge 0$.
         foreach: accepted for compatibility with torch; ignored.
 
@@ -176,10 +211,10 @@ def clip_grad_value_(parameters: Parameter | Iterable[Parameter], clip_value: fl
 
     PyTorch equivalent: ``torch.nn.utils.clip_grad_value_``.
 
-    Differences from PyTorch: torch accepts a negative ``clip_value`` and then sets every
-    entry to ``clip_value``; here that raises ``ValueError``. ``clip_value`` must be a
-    number and ``foreach`` a bool or None (``TypeError``; torch takes the string ``'1'`` and
-    any truthy ``foreach``).
+    Differences from PyTorch: torch accepts a negative ``clip_value`` and then sets
+    every entry to ``clip_value``; here that raises ``ValueError``. ``clip_value`` must
+    be a number and ``foreach`` a bool or None (``TypeError``; torch takes the string
+    ``'1'`` and any truthy ``foreach``).
     """
     params = _parameter_list(parameters)
     check_real("clip_value", clip_value, low=0.0)

@@ -1,4 +1,5 @@
-"""Optimizers mirroring ``torch.optim``: same hyperparameter names, defaults and update formulas."""
+"""Optimizers mirroring ``torch.optim``: same hyperparameter names, defaults and update
+formulas."""
 
 from dlref.numpy.optim import lr_scheduler
 from dlref.numpy.optim.adagrad import Adagrad

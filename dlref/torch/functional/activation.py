@@ -1,13 +1,14 @@
-r"""Activation functions from torch tensor primitives; autograd computes their gradients.
+r"""Activation functions from torch tensor primitives; autograd computes their
+gradients.
 
 Each function is written from ``torch.exp``, ``torch.expm1``, ``torch.erfc``,
 ``torch.where``, ``clamp`` and arithmetic, never from the op it mirrors
 (``torch.sigmoid``, ``torch.tanh``, ``F.relu``, ``F.softmax``, ...), so the tests can
 compare the two. The stable forms are those of `dlref.numpy.functional.activation`.
 
-One autograd detail shapes this code: ``torch.where`` sends a zero gradient to the branch
-it does not select, but ``0 * inf`` is NaN, so no branch may have an infinite derivative at
-any input, selected or not. Every branch below is built from $e^{-|x|}$ or
+One autograd detail shapes this code: ``torch.where`` sends a zero gradient to the
+branch it does not select, but ``0 * inf`` is NaN, so no branch may have an infinite
+derivative at any input, selected or not. Every branch below is built from $e^{-|x|}$ or
 $e^{\min(x,0)}$ and stays finite.
 """
 
@@ -19,7 +20,17 @@ import torch
 
 from dlref._checks import check_choice, check_dim, check_floating, check_real
 
-__all__ = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax", "gelu", "silu", "elu"]
+__all__ = [
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softmax",
+    "log_softmax",
+    "gelu",
+    "silu",
+    "elu",
+]
 
 
 def _check_tensor(name: str, x) -> None:
@@ -53,7 +64,8 @@ def sigmoid(input: torch.Tensor) -> torch.Tensor:
 
 
 def tanh(input: torch.Tensor) -> torch.Tensor:
-    r"""Hyperbolic tangent from $z = e^{-2|x|}$: $\tanh x = \operatorname{sign}(x)\,(1 - z)/(1 + z)$.
+    r"""Hyperbolic tangent from $z = e^{-2|x|}$: $\tanh x = \operatorname{sign}(x)\,(1 -
+    z)/(1 + z)$.
 
     Shape:
         input ``(*)``, any shape; output the same shape and dtype.
@@ -155,12 +167,13 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
     so $m$ carries no gradient, and autograd need not differentiate through ``max``.
 
     Shape:
-        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is
+        normalised.
 
-    PyTorch equivalent: ``torch.nn.functional.softmax``.
-    Differences from PyTorch: ``dim`` defaults to ``-1``, and ``dim=None`` is a ``TypeError``
-    (torch's ``dim=None`` picks a dimension implicitly, which is deprecated: dlref does not
-    guess which dimension holds the classes); a ``dim`` out of range raises ``ValueError``
+    PyTorch equivalent: ``torch.nn.functional.softmax``. Differences from PyTorch:
+    ``dim`` defaults to ``-1``, and ``dim=None`` is a ``TypeError`` (torch's
+    ``dim=None`` picks a dimension implicitly, which is deprecated: dlref does not guess
+    which dimension holds the classes); a ``dim`` out of range raises ``ValueError``
     (torch: ``IndexError``).
     """
     _check_tensor("input", input)
@@ -175,12 +188,15 @@ def softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
 
 
 def log_softmax(input: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    r"""$(x_i - m) - \log\sum_j e^{x_j - m}$ along ``dim`` (log-sum-exp), $m$ the maximum.
+    r"""$(x_i - m) - \log\sum_j e^{x_j - m}$ along ``dim`` (log-sum-exp), $m$ the
+    maximum.
 
     Shape:
-        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is
+        normalised.
 
-    PyTorch equivalent: ``torch.nn.functional.log_softmax``; differences as for `softmax`.
+    PyTorch equivalent: ``torch.nn.functional.log_softmax``; differences as for
+    `softmax`.
     """
     _check_tensor("input", input)
     check_dim(dim, input.dim())

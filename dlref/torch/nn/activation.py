@@ -1,9 +1,10 @@
-"""Activation layers as ``torch.nn.Module`` subclasses over `dlref.torch.functional.activation`.
+"""Activation layers as ``torch.nn.Module`` subclasses over
+`dlref.torch.functional.activation`.
 
-Names, arguments, defaults and ``repr`` follow ``torch.nn``. Differences: ``Softmax`` and
-``LogSoftmax`` default to ``dim=-1`` and refuse ``dim=None`` (a ``TypeError``; torch's implicit
-choice is deprecated); ``inplace`` is
-accepted for signature compatibility but the computation is out of place.
+Names, arguments, defaults and ``repr`` follow ``torch.nn``. Differences: ``Softmax``
+and ``LogSoftmax`` default to ``dim=-1`` and refuse ``dim=None`` (a ``TypeError``;
+torch's implicit choice is deprecated); ``inplace`` is accepted for signature
+compatibility but the computation is out of place.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class LeakyReLU(torch.nn.Module):
 
     PyTorch equivalent: ``torch.nn.LeakyReLU``.
 
-    Differences from PyTorch: ``inplace=True`` with a negative ``negative_slope`` is rejected (torch cannot
-    backpropagate through that combination).
+    Differences from PyTorch: ``inplace=True`` with a negative ``negative_slope`` is
+    rejected (torch cannot backpropagate through that combination).
     """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
@@ -79,8 +80,8 @@ class LeakyReLU(torch.nn.Module):
         check_bool("inplace", inplace)
         if inplace and negative_slope < 0:
             raise ValueError(
-                f"negative_slope must be >= 0 when inplace=True (torch's in-place backward "
-                f"rejects a negative slope), got {negative_slope}"
+                "negative_slope must be >= 0 when inplace=True (torch's in-place "
+                f"backward rejects a negative slope), got {negative_slope}"
             )
         self.negative_slope = negative_slope
         self.inplace = inplace
@@ -101,8 +102,8 @@ class ELU(torch.nn.Module):
 
     PyTorch equivalent: ``torch.nn.ELU``.
 
-    Differences from PyTorch: ``inplace=True`` with a negative ``alpha`` is rejected (torch cannot backpropagate
-    through that combination).
+    Differences from PyTorch: ``inplace=True`` with a negative ``alpha`` is rejected
+    (torch cannot backpropagate through that combination).
     """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
@@ -111,8 +112,8 @@ class ELU(torch.nn.Module):
         check_bool("inplace", inplace)
         if inplace and alpha < 0:
             raise ValueError(
-                f"alpha must be >= 0 when inplace=True (torch's in-place backward rejects a "
-                f"negative alpha), got {alpha}"
+                "alpha must be >= 0 when inplace=True (torch's in-place backward "
+                f"rejects a negative alpha), got {alpha}"
             )
         self.alpha = alpha
         self.inplace = inplace
@@ -171,12 +172,14 @@ class Softmax(torch.nn.Module):
     """Softmax along ``dim`` (default -1).
 
     Shape:
-        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is
+        normalised.
 
     PyTorch equivalent: ``torch.nn.Softmax``.
 
-    Differences from PyTorch: the default is ``dim=-1``, and ``dim=None`` is a ``TypeError``
-    (torch's default ``dim=None`` picks a dimension implicitly, which is deprecated).
+    Differences from PyTorch: the default is ``dim=-1``, and ``dim=None`` is a
+    ``TypeError`` (torch's default ``dim=None`` picks a dimension implicitly, which is
+    deprecated).
     """
 
     def __init__(self, dim: int = -1):
@@ -195,11 +198,13 @@ class LogSoftmax(torch.nn.Module):
     """Log-softmax along ``dim`` (default -1).
 
     Shape:
-        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is normalised.
+        input ``(*)``, any shape; output the same shape; each slice along ``dim`` is
+        normalised.
 
     PyTorch equivalent: ``torch.nn.LogSoftmax``.
 
-    Differences from PyTorch: as for `Softmax` (default ``dim=-1``; ``dim=None`` is a ``TypeError``).
+    Differences from PyTorch: as for `Softmax` (default ``dim=-1``; ``dim=None`` is a
+    ``TypeError``).
     """
 
     def __init__(self, dim: int = -1):

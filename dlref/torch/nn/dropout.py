@@ -1,4 +1,5 @@
-"""`Dropout` as a ``torch.nn.Module``: inverted dropout in training mode, the identity in evaluation mode."""
+"""`Dropout` as a ``torch.nn.Module``: inverted dropout in training mode, the identity
+in evaluation mode."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ __all__ = ["Dropout"]
 
 
 class Dropout(nn.Module):
-    r"""Zero each element with probability ``p`` during training; scale the rest by $1/(1-p)$.
+    r"""Zero each element with probability ``p`` during training; scale the rest by
+    $1/(1-p)$.
 
-    $$y = x \odot \frac{m}{1 - p}\ \text{(training)}, \qquad y = x\ \text{(evaluation)},$$
+    $$y = x \odot \frac{m}{1 - p}\ \text{(training)},
+    \qquad y = x\ \text{(evaluation)},$$
 
     with $m_i \sim \text{Bernoulli}(1 - p)$ drawn afresh at every forward call (see
     `dlref.torch.functional.dropout`). Call ``model.eval()`` before evaluating.
@@ -30,31 +33,41 @@ class Dropout(nn.Module):
         the input's shape and device.
 
     Attributes:
-        mask: the boolean keep-mask of the last training-mode forward (``None`` before one,
-            and after an evaluation-mode forward), to hand to the NumPy `Dropout`.
+        mask: the boolean keep-mask of the last training-mode forward (``None`` before
+            one, and after an evaluation-mode forward), to hand to the NumPy `Dropout`.
 
-    PyTorch equivalent: ``torch.nn.Dropout(p, inplace)``; with torch's global generator the
-    masks on the CPU are the ones ``torch.nn.Dropout`` draws.
+    PyTorch equivalent: ``torch.nn.Dropout(p, inplace)``; with torch's global generator
+    the masks on the CPU are the ones ``torch.nn.Dropout`` draws.
 
     Differences from PyTorch: ``generator``, the ``mask`` attribute, and
     ``forward(input, mask=None)`` accepting a keep-mask to use instead of drawing one;
-    ``p`` must be a real number, not a bool, and ``inplace`` a bool (torch takes ``True`` as
-    ``p = 1`` and tests ``inplace`` for truth).
+    ``p`` must be a real number, not a bool, and ``inplace`` a bool (torch takes
+    ``True`` as ``p = 1`` and tests ``inplace`` for truth).
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False, generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        p: float = 0.5,
+        inplace: bool = False,
+        generator: torch.Generator | None = None,
+    ):
         super().__init__()
         check_dropout_p(p)
         check_bool("inplace", inplace)
         if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+            raise TypeError(
+                "generator must be a torch.Generator or None, got "
+                f"{type(generator).__name__}"
+            )
         self.p = p
         self.inplace = inplace
         self.generator = generator
         self.mask: torch.Tensor | None = None
 
-    def forward(self, input: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        if not isinstance(input, torch.Tensor):                # before a mask is drawn for it
+    def forward(
+        self, input: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        if not isinstance(input, torch.Tensor):  # before a mask is drawn for it
             raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
         check_floating("input", input)
         if self.training and mask is None and 0.0 < self.p < 1.0:

@@ -1,4 +1,5 @@
-"""`Embedding` as a ``torch.nn.Module`` built on our ``embedding`` (an index into the table)."""
+"""`Embedding` as a ``torch.nn.Module`` built on our ``embedding`` (an index into the
+table)."""
 
 from __future__ import annotations
 
@@ -17,25 +18,25 @@ class Embedding(nn.Module):
 
     $$y_p = W_{i_p, :} \in \mathbb{R}^{\text{embedding\_dim}},$$
 
-    an index into ``weight`` (see `dlref.torch.functional.embedding`); autograd adds each
-    output gradient into the row it came from.
+    an index into ``weight`` (see `dlref.torch.functional.embedding`); autograd adds
+    each output gradient into the row it came from.
 
     Args:
         num_embeddings: rows of the table (the vocabulary size).
         embedding_dim: length of each vector.
-        padding_idx: a row that gets no gradient and starts at zero; negative counts from
-            the end. Default ``None``.
-        max_norm: if given, rows looked up whose ``norm_type``-norm exceeds it are scaled in
-            place to norm ``max_norm`` at each forward.
+        padding_idx: a row that gets no gradient and starts at zero; negative counts
+            from the end. Default ``None``.
+        max_norm: if given, rows looked up whose ``norm_type``-norm exceeds it are
+            scaled in place to norm ``max_norm`` at each forward.
         norm_type: the $p$ of that $p$-norm (default 2).
         scale_grad_by_freq: divide each row's gradient by its count in the batch.
         sparse: must be ``False``.
         device: where the table lives (default: torch's default device).
         dtype: table dtype (default: torch's default dtype, float32).
 
-    Initialization (torch's, from torch's global generator, so ``torch.manual_seed`` gives
-    the table ``torch.nn.Embedding`` gets): ``weight`` ~ $\mathcal N(0, 1)$, then the
-    ``padding_idx`` row set to zero.
+    Initialization (torch's, from torch's global generator, so ``torch.manual_seed``
+    gives the table ``torch.nn.Embedding`` gets): ``weight`` ~ $\mathcal N(0, 1)$, then
+    the ``padding_idx`` row set to zero.
 
     Shape:
         input ``(*)`` integer indices in ``[0, num_embeddings)``; output
@@ -49,12 +50,28 @@ class Embedding(nn.Module):
     ``ValueError``/``TypeError`` naming the argument.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                 sparse: bool = False, device=None, dtype=None):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
-        self.padding_idx = check_embedding_args(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
-                                                scale_grad_by_freq, sparse)
+        self.padding_idx = check_embedding_args(
+            num_embeddings,
+            embedding_dim,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+        )
         check_torch_float_dtype("dtype", dtype)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -62,7 +79,9 @@ class Embedding(nn.Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        self.weight = nn.Parameter(torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype))
+        self.weight = nn.Parameter(
+            torch.empty((num_embeddings, embedding_dim), device=device, dtype=dtype)
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -73,27 +92,54 @@ class Embedding(nn.Module):
                 self.weight[self.padding_idx].fill_(0)
 
     @classmethod
-    def from_pretrained(cls, embeddings: torch.Tensor, freeze: bool = True, padding_idx: int | None = None,
-                        max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                        sparse: bool = False) -> "Embedding":
-        """An `Embedding` holding ``embeddings`` ``(num_embeddings, embedding_dim)`` (shared, as in torch).
+    def from_pretrained(
+        cls,
+        embeddings: torch.Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> "Embedding":
+        """An `Embedding` holding ``embeddings`` ``(num_embeddings, embedding_dim)``
+        (shared, as in torch).
 
         As ``torch.nn.Embedding.from_pretrained``: ``freeze=True`` sets
         ``weight.requires_grad = False``; the ``padding_idx`` row is kept as given.
         """
         if not isinstance(embeddings, torch.Tensor):
-            raise TypeError(f"embeddings must be a torch.Tensor, got {type(embeddings).__name__}")
+            raise TypeError(
+                f"embeddings must be a torch.Tensor, got {type(embeddings).__name__}"
+            )
         check_embedding_weight(embeddings, "embeddings")
         check_bool("freeze", freeze)
         rows, cols = embeddings.shape
-        layer = cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
-                    device="meta", dtype=embeddings.dtype)     # no table drawn: it is replaced below
+        layer = cls(
+            rows,
+            cols,
+            padding_idx,
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+            # no table drawn: it is replaced below
+            device="meta",
+            dtype=embeddings.dtype,
+        )
         layer.weight = nn.Parameter(embeddings, requires_grad=not freeze)
         return layer
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
-                         self.scale_grad_by_freq, self.sparse)
+        return embedding(
+            input,
+            self.weight,
+            self.padding_idx,
+            self.max_norm,
+            self.norm_type,
+            self.scale_grad_by_freq,
+            self.sparse,
+        )
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

@@ -1,4 +1,5 @@
-"""`Linear`: the fully connected layer as a ``torch.nn.Module`` built on our ``linear``."""
+"""`Linear`: the fully connected layer as a ``torch.nn.Module`` built on our
+``linear``."""
 
 from __future__ import annotations
 
@@ -39,16 +40,27 @@ class Linear(nn.Module):
     least 1 (torch accepts 0).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         check_positive_int("in_features", in_features)
         check_positive_int("out_features", out_features)
-        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        if dtype is not None and not (
+            isinstance(dtype, torch.dtype) and dtype.is_floating_point
+        ):
             raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype}")
         factory_kwargs = {"device": device, "dtype": dtype}
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = nn.Parameter(torch.empty((out_features, in_features), **factory_kwargs))
+        self.weight = nn.Parameter(
+            torch.empty((out_features, in_features), **factory_kwargs)
+        )
         if bias:
             self.bias = nn.Parameter(torch.empty(out_features, **factory_kwargs))
         else:
@@ -57,7 +69,8 @@ class Linear(nn.Module):
 
     def reset_parameters(self) -> None:
         """Torch's default initialization: uniform in ``±1/sqrt(in_features)``."""
-        # kaiming_uniform_ with a = sqrt(5): bound = sqrt(6 / ((1 + a^2) fan_in)) = 1 / sqrt(fan_in)
+        # kaiming_uniform_ with a = sqrt(5):
+        # bound = sqrt(6 / ((1 + a^2) fan_in)) = 1 / sqrt(fan_in)
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features)
@@ -67,4 +80,7 @@ class Linear(nn.Module):
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

@@ -12,12 +12,18 @@ from __future__ import annotations
 import torch
 
 from dlref._checks import check_bool, check_choice, check_real, check_reduction
-from dlref._loss_args import KL_DIV_REDUCTIONS, check_ignore_index, check_margin_options, check_optional_weight
+from dlref._loss_args import (
+    KL_DIV_REDUCTIONS,
+    check_ignore_index,
+    check_margin_options,
+    check_optional_weight,
+)
 from dlref.torch.functional import loss as F
 
 
 def _weight_buffer(name: str, weight):
-    """A checked ``weight`` or ``pos_weight`` (None or a floating tensor), registered as a buffer."""
+    """A checked ``weight`` or ``pos_weight`` (None or a floating tensor), registered as
+    a buffer."""
     check_optional_weight(name, weight)
     return weight
 
@@ -82,11 +88,12 @@ class HuberLoss(torch.nn.Module):
 
 
 class BCELoss(torch.nn.Module):
-    r"""Binary cross-entropy on probabilities; see ``dlref.torch.functional.binary_cross_entropy``.
+    r"""Binary cross-entropy on probabilities; see
+    ``dlref.torch.functional.binary_cross_entropy``.
 
     Shape:
-        input and target: the same shape ``(*)``; weight broadcastable to ``(*)``; output: a
-        scalar, or ``(*)`` with ``reduction='none'``.
+        input and target: the same shape ``(*)``; weight broadcastable to ``(*)``;
+        output: a scalar, or ``(*)`` with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.BCELoss`` (``weight`` is a buffer).
     """
@@ -98,21 +105,30 @@ class BCELoss(torch.nn.Module):
         self.reduction = reduction
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+        return F.binary_cross_entropy(
+            input, target, weight=self.weight, reduction=self.reduction
+        )
 
 
 class BCEWithLogitsLoss(torch.nn.Module):
-    r"""Stable sigmoid + binary cross-entropy; see ``dlref.torch.functional.binary_cross_entropy_with_logits``.
+    r"""Stable sigmoid + binary cross-entropy; see
+    ``dlref.torch.functional.binary_cross_entropy_with_logits``.
 
     Shape:
         input and target: the same shape ``(*)``; weight and pos_weight broadcastable to
         ``(*)``; output: a scalar, or ``(*)`` with ``reduction='none'``.
 
-    PyTorch equivalent: ``torch.nn.BCEWithLogitsLoss`` (``weight`` and ``pos_weight`` are buffers).
+    PyTorch equivalent: ``torch.nn.BCEWithLogitsLoss`` (``weight`` and ``pos_weight``
+    are buffers).
     """
 
-    def __init__(self, weight: torch.Tensor | None = None, *, reduction: str = "mean",
-                 pos_weight: torch.Tensor | None = None):
+    def __init__(
+        self,
+        weight: torch.Tensor | None = None,
+        *,
+        reduction: str = "mean",
+        pos_weight: torch.Tensor | None = None,
+    ):
         super().__init__()
         check_reduction(reduction)
         self.register_buffer("weight", _weight_buffer("weight", weight))
@@ -120,8 +136,13 @@ class BCEWithLogitsLoss(torch.nn.Module):
         self.reduction = reduction
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, weight=self.weight, reduction=self.reduction,
-                                                  pos_weight=self.pos_weight)
+        return F.binary_cross_entropy_with_logits(
+            input,
+            target,
+            weight=self.weight,
+            reduction=self.reduction,
+            pos_weight=self.pos_weight,
+        )
 
 
 class CrossEntropyLoss(torch.nn.Module):
@@ -129,14 +150,20 @@ class CrossEntropyLoss(torch.nn.Module):
 
     Shape:
         input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target: class indices ``()``,
-        ``(N,)`` or ``(N, d1, ...)``, or probabilities of the input's shape; weight ``(C,)``;
-        output: a scalar, or the class-index shape with ``reduction='none'``.
+        ``(N,)`` or ``(N, d1, ...)``, or probabilities of the input's shape; weight
+        ``(C,)``; output: a scalar, or the class-index shape with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.CrossEntropyLoss`` (``weight`` is a buffer).
     """
 
-    def __init__(self, weight: torch.Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean",
-                 label_smoothing: float = 0.0):
+    def __init__(
+        self,
+        weight: torch.Tensor | None = None,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__()
         check_reduction(reduction)
         check_real("label_smoothing", label_smoothing, 0.0, 1.0)
@@ -147,12 +174,19 @@ class CrossEntropyLoss(torch.nn.Module):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(torch.nn.Module):
-    r"""Negative log-likelihood of class indices; see ``dlref.torch.functional.nll_loss``.
+    r"""Negative log-likelihood of class indices; see
+    ``dlref.torch.functional.nll_loss``.
 
     Shape:
         input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...)``; target ``()``, ``(N,)`` or
@@ -162,7 +196,13 @@ class NLLLoss(torch.nn.Module):
     PyTorch equivalent: ``torch.nn.NLLLoss`` (``weight`` is a buffer).
     """
 
-    def __init__(self, weight: torch.Tensor | None = None, *, ignore_index: int = -100, reduction: str = "mean"):
+    def __init__(
+        self,
+        weight: torch.Tensor | None = None,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+    ):
         super().__init__()
         check_reduction(reduction)
         check_ignore_index(ignore_index)
@@ -171,23 +211,34 @@ class NLLLoss(torch.nn.Module):
         self.reduction = reduction
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )
 
 
 class MultiMarginLoss(torch.nn.Module):
     r"""Multiclass hinge (SVM) loss; see ``dlref.torch.functional.multi_margin_loss``.
 
     Shape:
-        input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()``; weight ``(C,)``; output: a
-        scalar, or ``(N,)`` / ``()`` with ``reduction='none'``.
+        input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()``; weight ``(C,)``;
+        output: a scalar, or ``(N,)`` / ``()`` with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.MultiMarginLoss`` (``weight`` is a buffer; ``p``,
     ``margin``, ``weight`` positional as in torch, ``reduction`` keyword-only).
     """
 
-    def __init__(self, p: int = 1, margin: float = 1.0, weight: torch.Tensor | None = None, *,
-                 reduction: str = "mean"):
+    def __init__(
+        self,
+        p: int = 1,
+        margin: float = 1.0,
+        weight: torch.Tensor | None = None,
+        *,
+        reduction: str = "mean",
+    ):
         super().__init__()
         check_margin_options(p, margin)
         check_reduction(reduction)
@@ -197,16 +248,23 @@ class MultiMarginLoss(torch.nn.Module):
         self.reduction = reduction
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
-                                   reduction=self.reduction)
+        return F.multi_margin_loss(
+            input,
+            target,
+            p=self.p,
+            margin=self.margin,
+            weight=self.weight,
+            reduction=self.reduction,
+        )
 
 
 class KLDivLoss(torch.nn.Module):
-    r"""Kullback-Leibler divergence of a target from log-probabilities; see ``dlref.torch.functional.kl_div``.
+    r"""Kullback-Leibler divergence of a target from log-probabilities; see
+    ``dlref.torch.functional.kl_div``.
 
     Shape:
-        input and target: the same shape ``(*)``, usually ``(N, C)``; output: a scalar, or
-        ``(*)`` with ``reduction='none'``.
+        input and target: the same shape ``(*)``, usually ``(N, C)``; output: a scalar,
+        or ``(*)`` with ``reduction='none'``.
 
     PyTorch equivalent: ``torch.nn.KLDivLoss`` (``reduction='batchmean'`` gives the
     divergence per example).
@@ -220,4 +278,6 @@ class KLDivLoss(torch.nn.Module):
         self.log_target = log_target
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+        return F.kl_div(
+            input, target, reduction=self.reduction, log_target=self.log_target
+        )

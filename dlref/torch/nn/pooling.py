@@ -1,4 +1,5 @@
-"""Pooling layers as ``torch.nn.Module`` subclasses over `dlref.torch.functional.pooling`.
+"""Pooling layers as ``torch.nn.Module`` subclasses over
+`dlref.torch.functional.pooling`.
 
 They have no parameters and no buffers; autograd gives the backward pass. Constructors,
 defaults, attributes and ``repr`` are torch's.
@@ -15,9 +16,11 @@ from dlref.torch.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_
 
 
 class MaxPool2d(nn.Module):
-    r"""2-D max pooling over windows of each channel (see `dlref.torch.functional.max_pool2d`).
+    r"""2-D max pooling over windows of each channel (see
+    `dlref.torch.functional.max_pool2d`).
 
-    $$y_{n,c,o_h,o_w} = \max_{i,j}\ x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
+    $$y_{n,c,o_h,o_w} =
+    \max_{i,j}\ x_{n,\,c,\,o_h s_H - p_H + i d_H,\ o_w s_W - p_W + j d_W}$$
 
     Args:
         kernel_size: window size, an int or ``(kH, kW)``.
@@ -31,13 +34,21 @@ class MaxPool2d(nn.Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
         $H_{out} = \lfloor (H + 2p - d(k-1) - 1)/s \rfloor + 1$.
 
-    PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and ``repr``).
-    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor,
-    with the rules of `dlref.torch.functional.max_pool2d` (pairs, a bool ``return_indices``).
+    PyTorch equivalent: ``torch.nn.MaxPool2d`` (same constructor, defaults and
+    ``repr``). Differences from PyTorch: bad arguments raise
+    ``ValueError``/``TypeError`` in the constructor, with the rules of
+    `dlref.torch.functional.max_pool2d` (pairs, a bool ``return_indices``).
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
-                 ceil_mode: bool = False):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -46,22 +57,36 @@ class MaxPool2d(nn.Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
         # bad arguments fail here, not at the first forward
-        pool_arguments(self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode)
+        pool_arguments(
+            self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode
+        )
         check_bool("return_indices", return_indices)
 
     def forward(self, input: torch.Tensor):
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
     def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}, dilation={self.dilation}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
 
 
 class AvgPool2d(nn.Module):
-    r"""2-D average pooling over windows of each channel (see `dlref.torch.functional.avg_pool2d`).
+    r"""2-D average pooling over windows of each channel (see
+    `dlref.torch.functional.avg_pool2d`).
 
-    $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i,j} x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
+    $$y_{n,c,o_h,o_w} = \frac{1}{D_{o_h,o_w}} \sum_{i,j}
+    x_{n,\,c,\,o_h s_H - p_H + i,\ o_w s_W - p_W + j}$$
 
     Args:
         kernel_size: window size, an int or ``(kH, kW)``.
@@ -75,13 +100,21 @@ class AvgPool2d(nn.Module):
         input ``(N, C, H, W)`` or ``(C, H, W)``; output ``(N, C, H_out, W_out)`` with
         $H_{out} = \lfloor (H + 2p - k)/s \rfloor + 1$.
 
-    PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and ``repr``).
-    Differences from PyTorch: bad arguments raise ``ValueError``/``TypeError`` in the constructor,
-    with the rules of `dlref.torch.functional.avg_pool2d` (pairs).
+    PyTorch equivalent: ``torch.nn.AvgPool2d`` (same constructor, defaults and
+    ``repr``). Differences from PyTorch: bad arguments raise
+    ``ValueError``/``TypeError`` in the constructor, with the rules of
+    `dlref.torch.functional.avg_pool2d` (pairs).
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override: int | None = None):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
@@ -95,18 +128,29 @@ class AvgPool2d(nn.Module):
         check_divisor_override(divisor_override)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+        return avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"padding={self.padding}"
+        )
 
 
 class AdaptiveAvgPool2d(nn.Module):
-    r"""Average pooling to a fixed output size (see `dlref.torch.functional.adaptive_avg_pool2d`).
+    r"""Average pooling to a fixed output size (see
+    `dlref.torch.functional.adaptive_avg_pool2d`).
 
-    ``AdaptiveAvgPool2d(1)`` is global average pooling: one mean per channel, whatever the
-    input's height and width.
+    ``AdaptiveAvgPool2d(1)`` is global average pooling: one mean per channel, whatever
+    the input's height and width.
 
     Args:
         output_size: ``H_out = W_out``, or ``(H_out, W_out)`` where ``None`` keeps that

@@ -1,11 +1,12 @@
-r"""`TransformerEncoderLayer`, `TransformerDecoderLayer` and `PositionalEncoding` as ``torch.nn.Module``s.
+r"""`TransformerEncoderLayer`, `TransformerDecoderLayer` and `PositionalEncoding` as
+``torch.nn.Module``s.
 
 Built from the twins of `MultiheadAttention`, `Linear`, `LayerNorm`, `Dropout` and the
 activations (tensor primitives all the way down), with torch's sub-module names, so
-``torch.nn.TransformerEncoderLayer`` weights load as they are; created in torch's order, so
-``torch.manual_seed`` gives torch's initial weights. It never calls
-``torch.nn.TransformerEncoderLayer.forward``, ``torch._transformer_encoder_layer_fwd`` or
-the attention ops the tests compare against.
+``torch.nn.TransformerEncoderLayer`` weights load as they are; created in torch's order,
+so ``torch.manual_seed`` gives torch's initial weights. It never calls
+``torch.nn.TransformerEncoderLayer.forward``, ``torch._transformer_encoder_layer_fwd``
+or the attention ops the tests compare against.
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlref._attention_args import (check_decoder_args, check_dropout_masks, check_dropout_p, check_encoder_args,
-                                   check_positional_args, check_transformer_init, transformer_dropout_shapes)
+from dlref._attention_args import (
+    check_decoder_args,
+    check_dropout_masks,
+    check_dropout_p,
+    check_encoder_args,
+    check_positional_args,
+    check_transformer_init,
+    transformer_dropout_shapes,
+)
 from dlref._checks import check_bool, check_floating, check_positive_int, shape_of
 from dlref.torch.nn.activation import GELU, ReLU
 from dlref.torch.nn.attention import MultiheadAttention
@@ -22,12 +30,18 @@ from dlref.torch.nn.dropout import Dropout
 from dlref.torch.nn.linear import Linear
 from dlref.torch.nn.normalization import LayerNorm
 
-__all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer", "PositionalEncoding",
-           "sinusoidal_positional_encoding"]
+__all__ = [
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
+    "PositionalEncoding",
+    "sinusoidal_positional_encoding",
+]
 
 
 def _check_dtype_arg(dtype) -> None:
-    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+    if dtype is not None and not (
+        isinstance(dtype, torch.dtype) and dtype.is_floating_point
+    ):
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype}")
 
 
@@ -36,8 +50,16 @@ class _TransformerLayer(nn.Module):
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal, masks):
         # Dropout(MHA(x, x, x))
-        y, _ = self.self_attn(x, x, x, key_padding_mask=key_padding_mask, need_weights=False, attn_mask=attn_mask,
-                              is_causal=is_causal, dropout_mask=masks.get("self_attn"))
+        y, _ = self.self_attn(
+            x,
+            x,
+            x,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            attn_mask=attn_mask,
+            is_causal=is_causal,
+            dropout_mask=masks.get("self_attn"),
+        )
         return self.dropout1(y, masks.get("dropout1"))
 
     def _ff_block(self, x, masks, last, last_name: str):
@@ -47,8 +69,11 @@ class _TransformerLayer(nn.Module):
 
     @property
     def dropout_masks(self) -> dict[str, torch.Tensor]:
-        """The keep-masks of the last training-mode forward, by sub-module name (to hand to the NumPy layer)."""
-        masks = {name: getattr(self, name).dropout_mask for name in self._attention_names}
+        """The keep-masks of the last training-mode forward, by sub-module name (to hand
+        to the NumPy layer)."""
+        masks = {
+            name: getattr(self, name).dropout_mask for name in self._attention_names
+        }
         masks.update({name: getattr(self, name).mask for name in self._dropout_names})
         return {name: mask for name, mask in masks.items() if mask is not None}
 
@@ -57,10 +82,13 @@ class _TransformerLayer(nn.Module):
 
 
 class TransformerEncoderLayer(_TransformerLayer):
-    r"""One Transformer encoder layer: self-attention and a feed-forward network, each with residual and LayerNorm.
+    r"""One Transformer encoder layer: self-attention and a feed-forward network, each
+    with residual and LayerNorm.
 
-    $$\text{post-LN: } x_1 = \mathrm{LN}_1(x + \mathrm{SA}(x)),\ y = \mathrm{LN}_2(x_1 + \mathrm{FF}(x_1)); \qquad
-    \text{pre-LN: } x_1 = x + \mathrm{SA}(\mathrm{LN}_1(x)),\ y = x_1 + \mathrm{FF}(\mathrm{LN}_2(x_1))$$
+    $$\text{post-LN: } x_1 = \mathrm{LN}_1(x + \mathrm{SA}(x)),\ y =
+    \mathrm{LN}_2(x_1 + \mathrm{FF}(x_1)); \qquad
+    \text{pre-LN: } x_1 = x + \mathrm{SA}(\mathrm{LN}_1(x)),\ y = x_1 +
+    \mathrm{FF}(\mathrm{LN}_2(x_1))$$
 
     (see `dlref.numpy.nn.TransformerEncoderLayer` for the whole story).
 
@@ -79,19 +107,20 @@ class TransformerEncoderLayer(_TransformerLayer):
 
     Shape:
         src ``(S, N, E)`` (``(N, S, E)`` with ``batch_first``, ``(S, E)`` unbatched);
-        ``src_mask`` ``(S, S)`` or ``(N * nhead, S, S)``; ``src_key_padding_mask`` ``(N, S)``
-        or ``(S,)``; output as src.
+        ``src_mask`` ``(S, S)`` or ``(N * nhead, S, S)``; ``src_key_padding_mask``
+        ``(N, S)`` or ``(S,)``; output as src.
 
     ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False,
     dropout_masks=None)``; the masks drawn in training mode are the ``dropout_masks``
-    attribute afterwards (keys ``'self_attn'``, ``'dropout1'``, ``'dropout'``, ``'dropout2'``).
+    attribute afterwards (keys ``'self_attn'``, ``'dropout1'``, ``'dropout'``,
+    ``'dropout2'``).
 
     PyTorch equivalent: ``torch.nn.TransformerEncoderLayer``: same arguments, sub-module
     names, ``state_dict`` keys and initialization order.
 
     Differences from PyTorch: ``activation`` is ``'relu'`` or ``'gelu'`` only; the
-    ``dropout_masks`` argument and attribute; the attention always applies ``src_mask``; no
-    fast path, no nested tensors; errors are ``ValueError``/``TypeError``.
+    ``dropout_masks`` argument and attribute; the attention always applies ``src_mask``;
+    no fast path, no nested tensors; errors are ``ValueError``/``TypeError``.
 
     References:
         A. Vaswani et al. (2017), "Attention is all you need", NeurIPS,
@@ -101,17 +130,43 @@ class TransformerEncoderLayer(_TransformerLayer):
     _attention_names = ("self_attn",)
     _dropout_names = ("dropout1", "dropout", "dropout2")
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None):
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
-        check_transformer_init(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
-                               norm_first, bias)
+        check_transformer_init(
+            d_model,
+            nhead,
+            dim_feedforward,
+            dropout,
+            activation,
+            layer_norm_eps,
+            batch_first,
+            norm_first,
+            bias,
+        )
         _check_dtype_arg(dtype)
         factory = {"device": device, "dtype": dtype}
         # created in torch's order, so that torch.manual_seed draws torch's weights
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            **factory)
+        self.self_attn = MultiheadAttention(
+            d_model,
+            nhead,
+            dropout=dropout,
+            bias=bias,
+            batch_first=batch_first,
+            **factory,
+        )
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
@@ -124,32 +179,55 @@ class TransformerEncoderLayer(_TransformerLayer):
         self.d_model, self.nhead, self.dim_feedforward = d_model, nhead, dim_feedforward
         self.batch_first = batch_first
 
-    def forward(self, src: torch.Tensor, src_mask: torch.Tensor | None = None,
-                src_key_padding_mask: torch.Tensor | None = None, is_causal: bool = False,
-                dropout_masks: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-        shapes = check_encoder_args(src, src_mask, src_key_padding_mask, is_causal, d_model=self.d_model,
-                                    nhead=self.nhead, batch_first=self.batch_first,
-                                    param=self.self_attn.in_proj_weight, array_type=torch.Tensor)
-        check_dropout_masks(dropout_masks, transformer_dropout_shapes(shapes, src.shape, self.nhead,
-                                                                      self.dim_feedforward, decoder=False),
-                            torch.Tensor)
+    def forward(
+        self,
+        src: torch.Tensor,
+        src_mask: torch.Tensor | None = None,
+        src_key_padding_mask: torch.Tensor | None = None,
+        is_causal: bool = False,
+        dropout_masks: dict[str, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        shapes = check_encoder_args(
+            src,
+            src_mask,
+            src_key_padding_mask,
+            is_causal,
+            d_model=self.d_model,
+            nhead=self.nhead,
+            batch_first=self.batch_first,
+            param=self.self_attn.in_proj_weight,
+            array_type=torch.Tensor,
+        )
+        check_dropout_masks(
+            dropout_masks,
+            transformer_dropout_shapes(
+                shapes, src.shape, self.nhead, self.dim_feedforward, decoder=False
+            ),
+            torch.Tensor,
+        )
         masks = dropout_masks or {}
         x = src
         if self.norm_first:
             # x_1 = x + SA(LN_1(x)),  y = x_1 + FF(LN_2(x_1))
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal, masks)
+            x = x + self._sa_block(
+                self.norm1(x), src_mask, src_key_padding_mask, is_causal, masks
+            )
             x = x + self._ff_block(self.norm2(x), masks, self.dropout2, "dropout2")
         else:
             # x_1 = LN_1(x + SA(x)),  y = LN_2(x_1 + FF(x_1))
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal, masks))
+            x = self.norm1(
+                x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal, masks)
+            )
             x = self.norm2(x + self._ff_block(x, masks, self.dropout2, "dropout2"))
         return x
 
 
 class TransformerDecoderLayer(_TransformerLayer):
-    r"""One Transformer decoder layer: masked self-attention, cross-attention over ``memory``, feed-forward.
+    r"""One Transformer decoder layer: masked self-attention, cross-attention over
+    ``memory``, feed-forward.
 
-    $$\text{post-LN: } x_1 = \mathrm{LN}_1(x + \mathrm{SA}(x)),\ x_2 = \mathrm{LN}_2(x_1 + \mathrm{CA}(x_1, m)),\
+    $$\text{post-LN: } x_1 = \mathrm{LN}_1(x + \mathrm{SA}(x)),\ x_2 =
+    \mathrm{LN}_2(x_1 + \mathrm{CA}(x_1, m)),\
     y = \mathrm{LN}_3(x_2 + \mathrm{FF}(x_2))$$
 
     and pre-LN $x \leftarrow x + \mathrm{Sublayer}(\mathrm{LN}(x))$ (see
@@ -191,18 +269,50 @@ class TransformerDecoderLayer(_TransformerLayer):
     _attention_names = ("self_attn", "multihead_attn")
     _dropout_names = ("dropout1", "dropout2", "dropout", "dropout3")
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation: str = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None):
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
-        check_transformer_init(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
-                               norm_first, bias)
+        check_transformer_init(
+            d_model,
+            nhead,
+            dim_feedforward,
+            dropout,
+            activation,
+            layer_norm_eps,
+            batch_first,
+            norm_first,
+            bias,
+        )
         _check_dtype_arg(dtype)
         factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
-                                            **factory)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, **factory)
+        self.self_attn = MultiheadAttention(
+            d_model,
+            nhead,
+            dropout=dropout,
+            bias=bias,
+            batch_first=batch_first,
+            **factory,
+        )
+        self.multihead_attn = MultiheadAttention(
+            d_model,
+            nhead,
+            dropout=dropout,
+            bias=bias,
+            batch_first=batch_first,
+            **factory,
+        )
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
@@ -218,42 +328,100 @@ class TransformerDecoderLayer(_TransformerLayer):
         self.batch_first = batch_first
 
     def _mha_block(self, x, memory, attn_mask, key_padding_mask, is_causal, masks):
-        # Dropout(MHA(x, m, m)): queries from the target, keys and values from the memory
-        y, _ = self.multihead_attn(x, memory, memory, key_padding_mask=key_padding_mask, need_weights=False,
-                                   attn_mask=attn_mask, is_causal=is_causal, dropout_mask=masks.get("multihead_attn"))
+        # Dropout(MHA(x, m, m)):
+        # queries from the target, keys and values from the memory
+        y, _ = self.multihead_attn(
+            x,
+            memory,
+            memory,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            attn_mask=attn_mask,
+            is_causal=is_causal,
+            dropout_mask=masks.get("multihead_attn"),
+        )
         return self.dropout2(y, masks.get("dropout2"))
 
-    def forward(self, tgt: torch.Tensor, memory: torch.Tensor, tgt_mask: torch.Tensor | None = None,
-                memory_mask: torch.Tensor | None = None, tgt_key_padding_mask: torch.Tensor | None = None,
-                memory_key_padding_mask: torch.Tensor | None = None, tgt_is_causal: bool = False,
-                memory_is_causal: bool = False, dropout_masks: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
-        shapes = check_decoder_args(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
-                                    memory_key_padding_mask, tgt_is_causal, memory_is_causal, d_model=self.d_model,
-                                    nhead=self.nhead, batch_first=self.batch_first,
-                                    param=self.self_attn.in_proj_weight, array_type=torch.Tensor)
-        check_dropout_masks(dropout_masks, transformer_dropout_shapes(shapes, tgt.shape, self.nhead,
-                                                                      self.dim_feedforward, decoder=True),
-                            torch.Tensor)
+    def forward(
+        self,
+        tgt: torch.Tensor,
+        memory: torch.Tensor,
+        tgt_mask: torch.Tensor | None = None,
+        memory_mask: torch.Tensor | None = None,
+        tgt_key_padding_mask: torch.Tensor | None = None,
+        memory_key_padding_mask: torch.Tensor | None = None,
+        tgt_is_causal: bool = False,
+        memory_is_causal: bool = False,
+        dropout_masks: dict[str, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        shapes = check_decoder_args(
+            tgt,
+            memory,
+            tgt_mask,
+            memory_mask,
+            tgt_key_padding_mask,
+            memory_key_padding_mask,
+            tgt_is_causal,
+            memory_is_causal,
+            d_model=self.d_model,
+            nhead=self.nhead,
+            batch_first=self.batch_first,
+            param=self.self_attn.in_proj_weight,
+            array_type=torch.Tensor,
+        )
+        check_dropout_masks(
+            dropout_masks,
+            transformer_dropout_shapes(
+                shapes, tgt.shape, self.nhead, self.dim_feedforward, decoder=True
+            ),
+            torch.Tensor,
+        )
         masks = dropout_masks or {}
         x = tgt
         if self.norm_first:
-            # x_1 = x + SA(LN_1(x)),  x_2 = x_1 + CA(LN_2(x_1), m),  y = x_2 + FF(LN_3(x_2))
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal, masks)
-            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal,
-                                    masks)
+            # x_1 = x + SA(LN_1(x)),  x_2 = x_1 + CA(LN_2(x_1), m),
+            # y = x_2 + FF(LN_3(x_2))
+            x = x + self._sa_block(
+                self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal, masks
+            )
+            x = x + self._mha_block(
+                self.norm2(x),
+                memory,
+                memory_mask,
+                memory_key_padding_mask,
+                memory_is_causal,
+                masks,
+            )
             x = x + self._ff_block(self.norm3(x), masks, self.dropout3, "dropout3")
         else:
-            # x_1 = LN_1(x + SA(x)),  x_2 = LN_2(x_1 + CA(x_1, m)),  y = LN_3(x_2 + FF(x_2))
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal, masks))
-            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal,
-                                               masks))
+            # x_1 = LN_1(x + SA(x)),  x_2 = LN_2(x_1 + CA(x_1, m)),
+            # y = LN_3(x_2 + FF(x_2))
+            x = self.norm1(
+                x
+                + self._sa_block(
+                    x, tgt_mask, tgt_key_padding_mask, tgt_is_causal, masks
+                )
+            )
+            x = self.norm2(
+                x
+                + self._mha_block(
+                    x,
+                    memory,
+                    memory_mask,
+                    memory_key_padding_mask,
+                    memory_is_causal,
+                    masks,
+                )
+            )
             x = self.norm3(x + self._ff_block(x, masks, self.dropout3, "dropout3"))
         return x
 
 
-def sinusoidal_positional_encoding(max_len: int, d_model: int, dtype: torch.dtype | None = None,
-                                   device=None) -> torch.Tensor:
-    r"""The sinusoidal position table of Vaswani et al. (2017): sines on even features, cosines on odd.
+def sinusoidal_positional_encoding(
+    max_len: int, d_model: int, dtype: torch.dtype | None = None, device=None
+) -> torch.Tensor:
+    r"""The sinusoidal position table of Vaswani et al. (2017): sines on even features,
+    cosines on odd.
 
     $$PE_{pos,\,2i} = \sin\!\Big(\frac{pos}{10000^{2i/d}}\Big), \qquad
     PE_{pos,\,2i+1} = \cos\!\Big(\frac{pos}{10000^{2i/d}}\Big)$$
@@ -272,7 +440,8 @@ def sinusoidal_positional_encoding(max_len: int, d_model: int, dtype: torch.dtyp
     Returns:
         The table ``PE``.
 
-    PyTorch equivalent: none in torch; the table of the PyTorch tutorials' ``PositionalEncoding``.
+    PyTorch equivalent: none in torch; the table of the PyTorch tutorials'
+    ``PositionalEncoding``.
 
     References:
         A. Vaswani et al. (2017), "Attention is all you need", NeurIPS, section 3.5,
@@ -281,21 +450,29 @@ def sinusoidal_positional_encoding(max_len: int, d_model: int, dtype: torch.dtyp
     check_positional_args(max_len, d_model)
     _check_dtype_arg(dtype)
     dtype = dtype if dtype is not None else torch.get_default_dtype()
-    pos = torch.arange(max_len, dtype=dtype, device=device).unsqueeze(1)           # (L, 1)
-    two_i = torch.arange(0, d_model, 2, dtype=dtype, device=device)                # (d/2,)
+    pos = torch.arange(max_len, dtype=dtype, device=device).unsqueeze(1)  # (L, 1)
+    two_i = torch.arange(0, d_model, 2, dtype=dtype, device=device)  # (d/2,)
     # omega_i = 1 / 10000^(2i/d)
-    omega = torch.pow(torch.tensor(10000.0, dtype=dtype, device=device), -two_i / d_model)   # (d/2,)
-    angle = pos * omega                                                            # (L, d/2)
+    # (d/2,)
+    omega = torch.pow(
+        torch.tensor(10000.0, dtype=dtype, device=device), -two_i / d_model
+    )
+    angle = pos * omega  # (L, d/2)
     # interleave: PE[:, 2i] = sin, PE[:, 2i+1] = cos
-    return torch.stack([torch.sin(angle), torch.cos(angle)], dim=-1).reshape(max_len, d_model)   # (L, d)
+    # (L, d)
+    return torch.stack([torch.sin(angle), torch.cos(angle)], dim=-1).reshape(
+        max_len, d_model
+    )
 
 
 class PositionalEncoding(nn.Module):
-    r"""Adds the sinusoidal position table to a sequence of embeddings, then applies dropout.
+    r"""Adds the sinusoidal position table to a sequence of embeddings, then applies
+    dropout.
 
     $$y_t = \mathrm{Dropout}(x_t + PE_t)$$
 
-    (see `dlref.numpy.nn.PositionalEncoding`); no parameters, nothing in the ``state_dict``.
+    (see `dlref.numpy.nn.PositionalEncoding`); no parameters, nothing in the
+    ``state_dict``.
 
     Args:
         d_model: $d$, the features of the embeddings; must be even.
@@ -308,16 +485,22 @@ class PositionalEncoding(nn.Module):
         input ``(L, N, d)`` (``(N, L, d)`` with ``batch_first``, ``(L, d)`` unbatched),
         output the same; ``forward(input, mask=None)`` takes a dropout keep-mask.
 
-    PyTorch equivalent: none in torch; the PyTorch tutorials' ``PositionalEncoding`` (which
-    keeps the table as a buffer ``pe``).
+    PyTorch equivalent: none in torch; the PyTorch tutorials' ``PositionalEncoding``
+    (which keeps the table as a buffer ``pe``).
 
     References:
         A. Vaswani et al. (2017), "Attention is all you need", NeurIPS, section 3.5,
         https://arxiv.org/abs/1706.03762
     """
 
-    def __init__(self, d_model: int, dropout: float = 0.0, max_len: int = 5000, batch_first: bool = False,
-                 generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        d_model: int,
+        dropout: float = 0.0,
+        max_len: int = 5000,
+        batch_first: bool = False,
+        generator: torch.Generator | None = None,
+    ):
         super().__init__()
         check_positional_args(max_len, d_model)
         check_positive_int("max_len", max_len)
@@ -326,24 +509,39 @@ class PositionalEncoding(nn.Module):
         self.dropout = Dropout(dropout, generator=generator)
         self.d_model, self.max_len, self.batch_first = d_model, max_len, batch_first
 
-    def forward(self, input: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, input: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         if not isinstance(input, torch.Tensor):
             raise TypeError(f"input must be a torch.Tensor, got {type(input).__name__}")
         check_floating("input", input)
         shape = shape_of(input)
         if len(shape) not in (2, 3):
-            raise ValueError(f"input must be 3-D (batched) or 2-D (unbatched), got shape {shape}")
+            raise ValueError(
+                f"input must be 3-D (batched) or 2-D (unbatched), got shape {shape}"
+            )
         if shape[-1] != self.d_model:
-            raise ValueError(f"input must have d_model={self.d_model} features on its last dimension, got shape "
-                             f"{shape}")
+            raise ValueError(
+                f"input must have d_model={self.d_model} features on its last "
+                f"dimension, got shape {shape}"
+            )
         L = shape[1] if len(shape) == 3 and self.batch_first else shape[0]
         if L > self.max_len:
-            raise ValueError(f"input has {L} positions, more than max_len={self.max_len}")
-        pe = sinusoidal_positional_encoding(L, self.d_model, dtype=input.dtype, device=input.device)   # (L, d)
+            raise ValueError(
+                f"input has {L} positions, more than max_len={self.max_len}"
+            )
+        # (L, d)
+        pe = sinusoidal_positional_encoding(
+            L, self.d_model, dtype=input.dtype, device=input.device
+        )
         if len(shape) == 3:
-            pe = pe.unsqueeze(0) if self.batch_first else pe.unsqueeze(1)           # (1, L, d) or (L, 1, d)
+            # (1, L, d) or (L, 1, d)
+            pe = pe.unsqueeze(0) if self.batch_first else pe.unsqueeze(1)
         # y = Dropout(x + PE)
         return self.dropout(input + pe, mask)
 
     def extra_repr(self) -> str:
-        return f"d_model={self.d_model}, max_len={self.max_len}, batch_first={self.batch_first}"
+        return (
+            f"d_model={self.d_model}, max_len={self.max_len}, "
+            f"batch_first={self.batch_first}"
+        )

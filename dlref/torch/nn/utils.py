@@ -20,28 +20,41 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
 def _tensor_list(parameters) -> list[torch.Tensor]:
-    """``parameters`` as a list of tensors (a generator is consumed once); TypeError otherwise."""
+    """``parameters`` as a list of tensors (a generator is consumed once); TypeError
+    otherwise."""
     if isinstance(parameters, torch.Tensor):
         return [parameters]
     if isinstance(parameters, torch.nn.Module):
-        raise TypeError("parameters must be a Tensor or an iterable of Tensors, got a Module; "
-                        "pass module.parameters()")
+        raise TypeError(
+            "parameters must be a Tensor or an iterable of Tensors, got a Module; "
+            "pass module.parameters()"
+        )
     if isinstance(parameters, (str, bytes)) or not isinstance(parameters, Iterable):
-        raise TypeError(f"parameters must be a Tensor or an iterable of Tensors, got {type(parameters).__name__}")
+        raise TypeError(
+            "parameters must be a Tensor or an iterable of Tensors, got "
+            f"{type(parameters).__name__}"
+        )
     is_generator = isinstance(parameters, types.GeneratorType)
     params = list(parameters)
     if is_generator and not params:
-        warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
+        warnings.warn(
+            "`parameters` is an empty generator, no gradient clipping will occur.",
+            stacklevel=3,
+        )
     for i, p in enumerate(params):
         if not isinstance(p, torch.Tensor):
             raise TypeError(f"parameters[{i}] must be a Tensor, got {type(p).__name__}")
         if p.grad is not None and not p.grad.is_floating_point():
-            raise TypeError(f"parameters[{i}].grad must have a floating-point dtype, got {p.grad.dtype}")
+            raise TypeError(
+                f"parameters[{i}].grad must have a floating-point dtype, got "
+                f"{p.grad.dtype}"
+            )
     return params
 
 
 def _vector_norm(g: torch.Tensor, p: float) -> torch.Tensor:
-    """The p-norm of all entries of ``g``, a 0-d tensor in ``g``'s dtype (0 for an empty tensor)."""
+    """The p-norm of all entries of ``g``, a 0-d tensor in ``g``'s dtype (0 for an empty
+    tensor)."""
     a = g.detach().abs().flatten()  # (n,)
     if a.numel() == 0:
         return a.new_zeros(())
@@ -59,9 +72,15 @@ def _vector_norm(g: torch.Tensor, p: float) -> torch.Tensor:
 
 
 @torch.no_grad()
-def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> torch.Tensor:
-    r"""Rescale the gradients in place so that their total p-norm is at most ``max_norm``.
+def clip_grad_norm_(
+    parameters: torch.Tensor | Iterable[torch.Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> torch.Tensor:
+    r"""Rescale the gradients in place so that their total p-norm is at most
+    ``max_norm``.
 
     $$\|g\|_p = \Big\|\big(\|g_1\|_p, \dots, \|g_k\|_p\big)\Big\|_p, \qquad
       c = \min\Big(\frac{\text{max\_norm}}{\|g\|_p + 10^{-6}},\ 1\Big), \qquad
@@ -72,7 +91,8 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
             those whose ``grad`` is ``None`` are skipped.
         max_norm: the largest allowed total norm, $\ge 0$.
         norm_type: $p > 0$, or ``inf`` / ``'inf'``. Default 2.
-        error_if_nonfinite: raise ``RuntimeError`` when the total norm is NaN or infinite.
+        error_if_nonfinite: raise ``RuntimeError`` when the total norm is NaN or
+            infinite.
         foreach: accepted for compatibility (a speed option in torch); ignored.
 
     Returns:
@@ -102,9 +122,10 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
     total_norm = _vector_norm(norms, p)
     if error_if_nonfinite and not bool(torch.isfinite(total_norm)):
         raise RuntimeError(
-            f"The total norm of order {p} for gradients from `parameters` is non-finite, so it cannot be "
-            "clipped. To disable this error and scale the gradients by the non-finite norm anyway, "
-            "set `error_if_nonfinite=False`"
+            f"The total norm of order {p} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale "
+            "the gradients by the non-finite norm anyway, set "
+            "`error_if_nonfinite=False`"
         )
     # c = min(max_norm / (||g|| + 1e-6), 1)
     clip_coef = max_norm / (total_norm + 1e-6)
@@ -116,22 +137,26 @@ def clip_grad_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm:
 
 
 @torch.no_grad()
-def clip_grad_value_(parameters: torch.Tensor | Iterable[torch.Tensor], clip_value: float,
-                     foreach: bool | None = None) -> None:
+def clip_grad_value_(
+    parameters: torch.Tensor | Iterable[torch.Tensor],
+    clip_value: float,
+    foreach: bool | None = None,
+) -> None:
     r"""Clamp every gradient entry into ``[-clip_value, clip_value]``, in place.
 
     $$g_j \leftarrow \min\big(\max(g_j, -\text{clip\_value}),\ \text{clip\_value}\big)$$
 
     Args:
-        parameters: a tensor or an iterable of tensors; those without ``grad`` are skipped.
+        parameters: a tensor or an iterable of tensors; those without ``grad`` are
+            skipped.
         clip_value: the largest allowed absolute value, $\ge 0$.
         foreach: accepted for compatibility; ignored.
 
     PyTorch equivalent: ``torch.nn.utils.clip_grad_value_``.
 
-    Differences from PyTorch: a negative ``clip_value`` raises ``ValueError`` (torch sets
-    every entry to it); ``clip_value`` must be a number and ``foreach`` a bool or None
-    (torch takes the string ``'1'`` and any truthy ``foreach``); an empty list of
+    Differences from PyTorch: a negative ``clip_value`` raises ``ValueError`` (torch
+    sets every entry to it); ``clip_value`` must be a number and ``foreach`` a bool or
+    None (torch takes the string ``'1'`` and any truthy ``foreach``); an empty list of
     parameters does nothing (torch's foreach kernel raises there).
     """
     params = _tensor_list(parameters)

@@ -1,7 +1,8 @@
 r"""Adagrad from tensor ops, as a ``torch.optim.Optimizer`` subclass.
 
-Never calls ``torch.optim.Adagrad`` nor torch's functional ``adagrad`` helpers: the update
-is written out with tensor arithmetic (the tests compare against ``torch.optim.Adagrad``).
+Never calls ``torch.optim.Adagrad`` nor torch's functional ``adagrad`` helpers: the
+update is written out with tensor arithmetic (the tests compare against
+``torch.optim.Adagrad``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dlref.torch.optim.optimizer import _CheckedOptimizer
 
 
 class Adagrad(_CheckedOptimizer):
-    r"""Adagrad, as ``torch.optim.Adagrad``: divide each coordinate's step by its gradient history.
+    r"""Adagrad, as ``torch.optim.Adagrad``: divide each coordinate's step by its
+    gradient history.
 
     $$
     \begin{aligned}
@@ -35,17 +37,18 @@ class Adagrad(_CheckedOptimizer):
         eps: $\epsilon \ge 0$. Default ``1e-10``.
         maximize: ascend instead of descend.
 
-    State per parameter: ``"step"`` (a 0-d float tensor, as torch keeps it) and ``"sum"``
-    $s_t$. As in torch, the state of every parameter exists from the constructor on, and
-    $s_0$ is the constructor's ``initial_accumulator_value`` in every group.
+    State per parameter: ``"step"`` (a 0-d float tensor, as torch keeps it) and
+    ``"sum"`` $s_t$. As in torch, the state of every parameter exists from the
+    constructor on, and $s_0$ is the constructor's ``initial_accumulator_value`` in
+    every group.
 
-    PyTorch equivalent: ``torch.optim.Adagrad``, with the same state keys, so state dicts
-    load across the two.
+    PyTorch equivalent: ``torch.optim.Adagrad``, with the same state keys, so state
+    dicts load across the two.
 
-    Differences from PyTorch: no ``foreach``, ``fused``, ``differentiable``, no sparse or
-    complex gradients; ``lr`` is a number; hyperparameters of every group are checked;
-    parameters of a group added later get their state too (torch's step fails on them).
-    Parameters and state dicts are checked as for `SGD`.
+    Differences from PyTorch: no ``foreach``, ``fused``, ``differentiable``, no sparse
+    or complex gradients; ``lr`` is a number; hyperparameters of every group are
+    checked; parameters of a group added later get their state too (torch's step fails
+    on them). Parameters and state dicts are checked as for `SGD`.
 
     References:
         Duchi, J., Hazan, E., Singer, Y. (2011). Adaptive Subgradient Methods for Online
@@ -53,26 +56,45 @@ class Adagrad(_CheckedOptimizer):
         <https://jmlr.org/papers/v12/duchi11a.html>.
     """
 
-    def __init__(self, params: Iterable, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
-        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value, "maximize": maximize}
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "maximize": maximize,
+        }
         super().__init__(params, defaults)
 
     _check_group = staticmethod(check_adagrad_group)
     _state_keys = staticmethod(adagrad_state_keys)
 
     def add_param_group(self, param_group: dict) -> None:
-        """As ``torch.optim.Optimizer.add_param_group``; the new parameters get their state at once."""
+        """As ``torch.optim.Optimizer.add_param_group``; the new parameters get their
+        state at once."""
         super().add_param_group(param_group)
         for theta in self.param_groups[-1]["params"]:
             # t = 0, s_0 = initial_accumulator_value (the constructor's, as in torch)
             self.state[theta]["step"] = torch.tensor(0.0)
-            self.state[theta]["sum"] = torch.full_like(theta, self.defaults["initial_accumulator_value"])
+            self.state[theta]["sum"] = torch.full_like(
+                theta, self.defaults["initial_accumulator_value"]
+            )
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
-        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        """One update of every parameter that has a gradient; returns ``closure()`` if
+        given."""
         check_closure(closure)
         loss = None
         if closure is not None:
