@@ -457,8 +457,9 @@ def check_mha_args(
     elif is_causal:
         raise ValueError(
             "is_causal=True needs attn_mask: it is a hint that attn_mask is the "
-            "causal mask, as in torch (make one with a lower-triangular boolean "
-            "matrix)"
+            "causal mask, as in torch (here True = not allowed, so make it with "
+            "numpy.triu(numpy.ones((L, L), dtype=bool), k=1): True above the "
+            "diagonal)"
         )
     return MhaShapes(batched, N, L, S)
 
@@ -578,8 +579,9 @@ def _check_causal(name: str, is_causal, mask_name: str, mask) -> None:
     if is_causal and mask is None:
         raise ValueError(
             f"{name}=True needs {mask_name}: it is a hint that {mask_name} is the "
-            "causal mask, as in torch (make one with a lower-triangular boolean "
-            "matrix)"
+            "causal mask, as in torch (here True = not allowed, so make it with "
+            "numpy.triu(numpy.ones((L, L), dtype=bool), k=1): True above the "
+            "diagonal, or torch.nn.Transformer.generate_square_subsequent_mask)"
         )
 
 
