@@ -13,12 +13,12 @@
 #
 # This notebook trains a small neural network to read handwritten digits, twice: first
 # with `dlref.numpy`, where every forward and backward pass is NumPy code you can read,
-# then with `torch.nn`. It ends by moving the trained PyTorch weights into the NumPy model
-# and checking that both make the same predictions.
+# then with `torch.nn`. It ends by moving the trained PyTorch weights into the NumPy
+# model and checking that both make the same predictions.
 #
-# Everything runs on a CPU in a few seconds, needs no download, and is executed each time
-# the site is built and each time the test suite runs: the numbers below are the ones
-# this code printed.
+# Everything runs on a CPU in a few seconds, needs no download, and is executed each
+# time the site is built and each time the test suite runs: the numbers below are the
+# ones this code printed.
 #
 # The steps:
 #
@@ -70,8 +70,9 @@ plt.show()
 #
 # Each pixel is shifted and scaled to mean 0 and standard deviation 1 over the training
 # set. Gradient descent then works with inputs of comparable size, which lets one
-# learning rate suit every weight (the [overview page](../../overview/#end-to-end-learning-needs-no-preprocessing)
-# shows what happens without this step).
+# learning rate suit every weight (the
+# [overview page](../../overview/#end-to-end-learning-needs-no-preprocessing) shows
+# what happens without this step).
 #
 # The mean and standard deviation come from the **training** images only and are then
 # applied, unchanged, to the test images. Computing them on all the data would let
@@ -88,7 +89,10 @@ std[std == 0] = 1.0  # constant pixels: leave them at 0 after centering
 X_train = ((X_train - mean) / std).astype(np.float32)
 X_test = ((X_test - mean) / std).astype(np.float32)
 print("constant pixels in the training set:", int((X_train.std(axis=0) == 0).sum()))
-print("pixel standard deviations after scaling:", np.unique(X_train.std(axis=0).round(3)))
+print(
+    "pixel standard deviations after scaling:",
+    np.unique(X_train.std(axis=0).round(3)),
+)
 print(f"largest pixel mean after centering: {np.abs(X_train.mean(axis=0)).max():.0e}")
 
 # %% [markdown]
@@ -112,18 +116,22 @@ model = nn.Sequential(
     nn.Linear(64, 10, generator=rng),
 )
 loss_fn = nn.CrossEntropyLoss()
-initial_state = model.state_dict()  # a copy, to start PyTorch from the same weights later
+# a copy, to start PyTorch from the same weights later
+initial_state = model.state_dict()
 
 print(model)
 n_params = sum(p.data.size for p in model.parameters())
-print(f"parameters: {n_params} = (64 + 1) * 64 + (64 + 1) * 10 (weights and biases of each layer)")
+print(
+    f"parameters: {n_params} = (64 + 1) * 64 + (64 + 1) * 10"
+    " (weights and biases of each layer)"
+)
 assert n_params == (64 + 1) * 64 + (64 + 1) * 10
 
 # %% [markdown]
 # ## 4. Training with mini-batch SGD, written out
 #
-# One **epoch** visits every training image once, in a random order, in mini-batches of 32.
-# For each batch:
+# One **epoch** visits every training image once, in a random order, in mini-batches
+# of 32. For each batch:
 #
 # 1. forward: compute the logits and the loss;
 # 2. `zero_grad()`: forget the previous batch's gradients (they accumulate otherwise);
@@ -141,7 +149,8 @@ lr = 0.1
 batch_size = 32
 epochs = 30
 order_rng = np.random.default_rng(1)
-orders = [order_rng.permutation(len(X_train)) for _ in range(epochs)]  # one shuffle per epoch
+# one shuffle per epoch
+orders = [order_rng.permutation(len(X_train)) for _ in range(epochs)]
 
 
 def accuracy(logits, labels):
@@ -167,7 +176,8 @@ for epoch in range(epochs):
     history["test"].append(accuracy(model(X_test), y_test))
     if epoch % 5 == 4:
         print(f"epoch {epoch + 1:2d}  loss {history['loss'][-1]:.4f}  "
-              f"train accuracy {history['train'][-1]:.3f}  test accuracy {history['test'][-1]:.3f}")
+              f"train accuracy {history['train'][-1]:.3f}  "
+              f"test accuracy {history['test'][-1]:.3f}")
 
 # %% [markdown]
 # The loss falls fast in the first epochs and then slowly. Training accuracy reaches
@@ -191,14 +201,15 @@ plt.show()
 # %% [markdown]
 # ## 5. How good is it, and where does it fail?
 #
-# The final test accuracy. The `assert` makes the site build and the test suite fail if a
-# change anywhere in `dlref` ever breaks the training.
+# The final test accuracy. The `assert` makes the site build and the test suite fail if
+# a change anywhere in `dlref` ever breaks the training.
 
 # %%
 test_logits = model(X_test)
 test_pred = test_logits.argmax(axis=1)
 test_accuracy = float((test_pred == y_test).mean())
-print(f"test accuracy: {test_accuracy:.4f} ({int((test_pred == y_test).sum())} of {len(y_test)} digits)")
+n_correct = int((test_pred == y_test).sum())
+print(f"test accuracy: {test_accuracy:.4f} ({n_correct} of {len(y_test)} digits)")
 assert test_accuracy >= 0.95, test_accuracy
 
 # %% [markdown]
@@ -221,7 +232,9 @@ for digit in range(10):
 # %%
 wrong = np.flatnonzero(test_pred != y_test)
 X_test_pixels = X_test * std + mean  # undo the standardization, for display
-fig, axes = plt.subplots(1, len(wrong[:10]), figsize=(1.2 * len(wrong[:10]), 1.8), squeeze=False)
+fig, axes = plt.subplots(
+    1, len(wrong[:10]), figsize=(1.2 * len(wrong[:10]), 1.8), squeeze=False
+)
 for ax, i in zip(axes[0], wrong[:10]):
     ax.imshow(X_test_pixels[i].reshape(8, 8), cmap="gray_r")
     ax.set_title(f"{y_test[i]} → {test_pred[i]}")
@@ -232,13 +245,13 @@ plt.show()
 # %% [markdown]
 # ## 6. The same network in PyTorch
 #
-# Now the same model with `torch.nn`. It starts from the same initial weights (loaded from
-# `initial_state`), sees the same batches in the same order, and takes the same steps.
-# Only the backward pass differs: PyTorch's autograd computes it, where `dlref.numpy`
-# runs the hand-written `backward` methods.
+# Now the same model with `torch.nn`. It starts from the same initial weights (loaded
+# from `initial_state`), sees the same batches in the same order, and takes the same
+# steps. Only the backward pass differs: PyTorch's autograd computes it, where
+# `dlref.numpy` runs the hand-written `backward` methods.
 #
-# The update is written out as before. `torch.no_grad()` keeps autograd from recording the
-# update itself, and `p.grad = None` plays the part of `zero_grad()`.
+# The update is written out as before. `torch.no_grad()` keeps autograd from recording
+# the update itself, and `p.grad = None` plays the part of `zero_grad()`.
 #
 # The batches here are tiny (32 × 64 numbers), far too small for several CPU threads to
 # pay off: starting and synchronizing them costs more than the arithmetic they share. So
@@ -253,7 +266,9 @@ torch_model = torch.nn.Sequential(
     torch.nn.ReLU(),
     torch.nn.Linear(64, 10),
 )
-torch_model.load_state_dict({name: torch.from_numpy(value) for name, value in initial_state.items()})
+torch_model.load_state_dict(
+    {name: torch.from_numpy(value) for name, value in initial_state.items()}
+)
 torch_loss_fn = torch.nn.CrossEntropyLoss()
 
 X_train_t = torch.from_numpy(X_train)
@@ -277,7 +292,8 @@ for epoch in range(epochs):
     with torch.no_grad():
         torch_history["test"].append(accuracy(torch_model(X_test_t).numpy(), y_test))
 
-print(f"PyTorch test accuracy: {torch_history['test'][-1]:.4f}   dlref.numpy: {history['test'][-1]:.4f}")
+print(f"PyTorch test accuracy: {torch_history['test'][-1]:.4f}   "
+      f"dlref.numpy: {history['test'][-1]:.4f}")
 loss_gap = np.max(np.abs(np.array(torch_history["loss"]) - np.array(history["loss"])))
 print(f"largest difference between the two loss curves: {loss_gap:.1e}")
 
@@ -287,7 +303,8 @@ print(f"largest difference between the two loss curves: {loss_gap:.1e}")
 
 # %%
 fig, ax = plt.subplots(figsize=(5, 3.5))
-ax.plot(range(1, epochs + 1), history["loss"], label="dlref.numpy", linewidth=3, alpha=0.5)
+ax.plot(range(1, epochs + 1), history["loss"], label="dlref.numpy",
+        linewidth=3, alpha=0.5)
 ax.plot(range(1, epochs + 1), torch_history["loss"], "--", label="torch.nn")
 ax.set_xlabel("epoch")
 ax.set_ylabel("mean training loss")
