@@ -11,6 +11,9 @@
   run ``experiments/results/long_range.json``).
 * ``fig_learning_curves``: the test MSE during training at the two longest lengths, from
   the same record.
+* ``fig_text_classifier``: the rebuilt Keras text classifier's training loss and
+  validation accuracy per epoch, NumPy and torch twins from the same weights, against a
+  bag-of-words baseline (from the recorded run ``experiments/results/text_classifier.json``).
 """
 
 from __future__ import annotations
@@ -165,8 +168,10 @@ def fig_long_range():
             ax.plot(lengths, per_seed.mean(axis=1), "-", color=color, label=cell)
             for column in per_seed.T:
                 ax.plot(lengths, column, "o", color=color, alpha=0.6, markersize=5)
-    ax_acc.axhline(0.08, color="gray", linestyle=":", linewidth=1)
-    ax_acc.text(lengths[-1], 0.1, "constant prediction", ha="right", fontsize=9, color="gray")
+    constant = [r["constant_prediction"][f"T{T}"]["accuracy"] for T in lengths]
+    ax_acc.plot(lengths, constant, ":", color="gray", linewidth=1)
+    ax_acc.text(lengths[-1], max(constant) + 0.02, "predict the mean", ha="right", fontsize=9,
+                color="gray")
     ax_acc.set_ylabel(f"test accuracy (|error| < {r['tolerance']})")
     ax_acc.set_ylim(-0.02, 1.02)
     ax_mse.axhline(r["baseline_mse"], color="gray", linestyle=":", linewidth=1)
@@ -203,5 +208,47 @@ def fig_learning_curves():
         ax.set_xlabel("training updates")
     np.atleast_1d(axes)[0].set_ylabel("test MSE")
     np.atleast_1d(axes)[-1].legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+TEXT_RECORD = Path(__file__).resolve().parents[2] / "experiments" / "results" / "text_classifier.json"
+
+
+def fig_text_classifier():
+    """Training loss and validation accuracy per epoch of the rebuilt Keras classifier (recorded run)."""
+    r = json.loads(TEXT_RECORD.read_text())["results"]
+    epochs = r["epochs"]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    styles = {"numpy": ("dlref.numpy", "tab:blue", "-", "o", 9),
+              "torch": ("dlref.torch twins", "tab:orange", "--", "x", 7)}
+    for key, (label, color, line, marker, size) in styles.items():
+        curve = r["curves"][key]
+        ax_loss.plot(epochs, curve["train_loss"], line, color=color, marker=marker, markersize=size,
+                     fillstyle="none", label=label)
+        ax_acc.plot(epochs, curve["val_accuracy"], line, color=color, marker=marker, markersize=size,
+                    fillstyle="none", label=f"LSTM, {label}")
+    C = len(r["data"]["categories"])
+    ax_loss.axhline(np.log(C), color="gray", linestyle=":", linewidth=1)
+    ax_loss.text(epochs[-1], np.log(C) + 0.01, f"ln {C}: guessing", ha="right", va="bottom",
+                 fontsize=9, color="gray")
+    ax_loss.set_ylabel("training loss (cross-entropy)")
+    base = r["baseline"]["val"]
+    for value, text, style, va in ((base["bag_of_words"], "bag of words + logistic regression", "-.",
+                                    "bottom"),
+                                   (base["majority_class"], "majority class", ":", "top")):
+        ax_acc.axhline(value, color="gray", linestyle=style, linewidth=1.2)
+        ax_acc.text(epochs[-1], value + (0.008 if va == "bottom" else -0.008), text, fontsize=9,
+                    color="gray", va=va, ha="right")
+    ax_acc.set_ylabel("validation accuracy")
+    ax_acc.set_ylim(0.2, 0.8)
+    for ax in (ax_loss, ax_acc):
+        ax.set_xlabel("epoch")
+        ax.set_xticks(epochs)
+        ax.legend(fontsize=9, loc="upper left" if ax is ax_acc else "lower left")
+    d = r["data"]
+    fig.suptitle(f"Embedding -> LSTM(64) -> Dense({C}), {d['sizes']['train']:,} training fortunes "
+                 f"({', '.join(d['categories'])})\nNumPy and torch start from the same weights: "
+                 "their curves coincide", fontsize=11)
     fig.tight_layout()
     return fig
