@@ -44,6 +44,7 @@ def parse_args(name: str, description: str, argv=None, add_arguments=None) -> ar
     if add_arguments is not None:
         add_arguments(parser)
     args = parser.parse_args(argv)
+    args.load_before = round(os.getloadavg()[0], 2)  # timings depend on what else runs
     if args.quick and args.write:
         parser.error("--quick runs are not recorded: drop --write")
     return args
@@ -129,7 +130,11 @@ def finish(name: str, args: argparse.Namespace, argv, seeds: dict, results: dict
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "wall_seconds": round(time.perf_counter() - started, 1),
         "quick": bool(args.quick),
-        "machine": machine(args.threads),
+        "machine": {
+            **machine(args.threads),
+            "load_average_before": getattr(args, "load_before", None),
+            "load_average_after": round(os.getloadavg()[0], 2),
+        },
         "seeds": seeds,
         "results": results,
     }
