@@ -63,9 +63,9 @@ def provenance(name: str, indent: str) -> str:
     seeds = ", ".join(f"{k} {v}" for k, v in r.get("seeds", {}).items()) or "none"
     versions = f"Python {m['python']}, NumPy {m['numpy']}" + (f", PyTorch {m['torch']}" if m.get("torch") else "")
     commit = f", dlref at commit {m['dlref_commit']}" if m.get("dlref_commit") else ""
-    load = ""
+    load_note = ""
     if m.get("load_average_before") is not None:
-        load = (f" Load average {m['load_average_before']} before and "
+        load_note = (f" Load average {m['load_average_before']} before and "
                 f"{m.get('load_average_after')} after the run (on {m['cores']} cores: "
                 "timings measured under a higher load are slower).")
     lines = [
@@ -73,7 +73,7 @@ def provenance(name: str, indent: str) -> str:
         "",
         f"    The numbers and figures marked as recorded come from `{r['command']}`, run on "
         f"{r['date']} ({r['wall_seconds']:.0f} s): {m['cpu']}, {m['cores']} cores, "
-        f"{m['threads']} thread(s); {versions}{commit}.{load} Seeds: {seeds}. The record is "
+        f"{m['threads']} thread(s); {versions}{commit}.{load_note} Seeds: {seeds}. The record is "
         f"`experiments/results/{name}.json`; rerun the command with `--write` to replace it. "
         f"The test suite runs `python experiments/{name}.py --quick` and checks that it still learns.",
     ]
