@@ -24,7 +24,20 @@ The record keeps both trainings (float32) epoch by epoch, the first steps of bot
 float64 (where their losses agree to rounding), the test accuracy, a bag-of-words baseline
 (logistic regression on word counts over the same vocabulary) and the seconds per epoch.
 
-    python experiments/text_classifier.py --write    # the recorded run (about 1-2 minutes, 1 thread)
+A second part, ``long``, asks what the same model reaches when it is trained until the
+validation accuracy stops improving, since 10 epochs at batch size 128 leave the training loss
+still falling. Same data split, same initial weights, ``dlref.numpy`` only (at batch size 32
+its per-step cost is well below the twins', which record every small op for autograd),
+trained with `dlref.training.fit`: batches of 32 instead of 128, at most 40 epochs, early
+stopping on the validation accuracy (patience 5, best weights restored;
+`dlref.training.EarlyStopping`). It tries four variants, each one change: nothing else,
+dropout 0.3 or 0.5 on the word vectors (the embedding's output), and an L2 weight decay of
+1e-4 in Adam; ``best_lstm`` is the one with the best validation accuracy. A
+mean-of-embeddings classifier (the average of the word vectors of an entry, padding left
+out, then the linear layer: word order thrown away) is trained the same way, to isolate
+what the recurrence adds.
+
+    python experiments/text_classifier.py --write    # the recorded run (about 3-4 minutes, 1 thread)
     python experiments/text_classifier.py --quick    # a small subset (what the tests run)
 """
 
@@ -50,11 +63,20 @@ from experiments.common import Timer, finish, parse_args, set_threads  # noqa: E
 NAME = "text_classifier"
 CATEGORIES = ("computers", "science", "politics", "songs-poems")
 SEEDS = {"split": 0, "weights": 1, "batches": 2}
+# the second part: (key, name, model, embedding dropout, Adam's L2 weight decay), one change each
+VARIANTS = (("lstm", "LSTM", "lstm", 0.0, 0.0),
+            ("lstm_dropout_03", "LSTM + embedding dropout 0.3", "lstm", 0.3, 0.0),
+            ("lstm_dropout_05", "LSTM + embedding dropout 0.5", "lstm", 0.5, 0.0),
+            ("lstm_decay", "LSTM + weight decay 1e-4", "lstm", 0.0, 1e-4),
+            ("mean", "mean of embeddings", "mean", 0.0, 0.0))
+LONG = dict(batch_size=32, max_epochs=40, patience=5, lr=1e-3, variants=VARIANTS)
 FULL = dict(max_chars=300, maxlen=50, min_freq=2, embedding_dim=64, hidden_size=64, epochs=10,
-            batch_size=128, lr=1e-3, train_subset=None, float64_steps=10)
+            batch_size=128, lr=1e-3, train_subset=None, float64_steps=10, long=LONG)
 # --quick: 480 training entries, shorter sequences, smaller batches (so that a few epochs
-# are enough steps to show learning), a larger step size
-QUICK = dict(FULL, maxlen=30, epochs=6, batch_size=32, lr=3e-3, train_subset=480, float64_steps=4)
+# are enough steps to show learning), a larger step size; the second part only two short
+# runs (an LSTM with dropout and the mean of embeddings) that exercise early stopping
+QUICK = dict(FULL, maxlen=30, epochs=6, batch_size=32, lr=3e-3, train_subset=480, float64_steps=4,
+             long=dict(LONG, max_epochs=3, patience=1, lr=3e-3, variants=VARIANTS[2::2]))
 
 
 # ----------------------------------------------------------------------------- data
@@ -86,20 +108,24 @@ def load_data(cfg: dict) -> dict:
 # ----------------------------------------------------------------------------- models
 # --8<-- [start:model]
 class NumpyClassifier(npnn.Module):
-    """Embedding -> LSTM -> Linear (the Keras snippet; its softmax is in the loss)."""
+    """Embedding -> LSTM -> Linear (the Keras snippet; its softmax is in the loss).
+
+    ``dropout`` > 0 (the longer runs only) drops word-vector entries before the LSTM.
+    """
 
     def __init__(self, vocab_size, embedding_dim, hidden_size, num_classes, dtype,
-                 generator):
+                 generator, dropout=0.0):
         super().__init__()
         self.embedding = npnn.Embedding(vocab_size, embedding_dim, dtype=dtype,
                                         generator=generator)
+        self.dropout = npnn.Dropout(dropout, generator=generator)  # draws no mask at 0
         self.lstm = npnn.LSTM(embedding_dim, hidden_size, batch_first=True, dtype=dtype,
                               generator=generator)
         self.fc = npnn.Linear(hidden_size, num_classes, dtype=dtype,
                               generator=generator)
 
     def forward(self, x):                        # x: (N, T) word indices, padded before
-        e = self.embedding(x)                    # (N, T, E)
+        e = self.dropout(self.embedding(x))      # (N, T, E)
         output, (h_n, c_n) = self.lstm(e)        # h_n: (1, N, H), the state after T
         self._save(output_shape=output.shape, h_n_shape=h_n.shape)
         return self.fc(h_n[-1])                  # (N, C) logits
@@ -113,8 +139,38 @@ class NumpyClassifier(npnn.Module):
         # only h_n feeds the head: the per-step outputs get a zero gradient
         grad_output = np.zeros(output_shape, dtype=grad_h.dtype)   # (N, T, H)
         grad_e, _ = self.lstm.backward(grad_output, grad_h_n)      # (N, T, E)
-        self.embedding.backward(grad_e)          # accumulates embedding.weight.grad
+        # accumulates embedding.weight.grad
+        self.embedding.backward(self.dropout.backward(grad_e))
         return None                              # word indices have no gradient
+
+
+class NumpyMeanClassifier(npnn.Module):
+    """Embedding -> mean of an entry's word vectors (no padding) -> Linear: no order."""
+
+    def __init__(self, vocab_size, embedding_dim, num_classes, dtype, generator,
+                 dropout=0.0):
+        super().__init__()
+        self.embedding = npnn.Embedding(vocab_size, embedding_dim, dtype=dtype,
+                                        generator=generator)
+        self.dropout = npnn.Dropout(dropout, generator=generator)
+        self.fc = npnn.Linear(embedding_dim, num_classes, dtype=dtype,
+                              generator=generator)
+
+    def forward(self, x):                        # x: (N, T) word indices, 0 pads
+        e = self.dropout(self.embedding(x))      # (N, T, E)
+        mask = (x != 0)[:, :, None].astype(e.dtype)               # (N, T, 1)
+        count = np.maximum(mask.sum(axis=1), 1.0)                 # (N, 1), >= 1
+        # m = sum_t mask_t e_t / count
+        m = (mask * e).sum(axis=1) / count                        # (N, E)
+        self._save(mask=mask, count=count)
+        return self.fc(m)                        # (N, C) logits
+
+    def backward(self, grad_logits):
+        mask, count = self._saved("mask", "count")
+        grad_m = self.fc.backward(grad_logits)                    # (N, E)
+        grad_e = mask * (grad_m / count)[:, None, :]              # (N, T, E)
+        self.embedding.backward(self.dropout.backward(grad_e))
+        return None
 
 
 class TorchClassifier(torch.nn.Module):
@@ -239,6 +295,74 @@ def float64_agreement(data: dict, cfg: dict, init: dict, orders) -> dict:
                       "formats": ["d", ".10f", ".10f", ".1e"]}}
 
 
+# ----------------------------------------------------------------------------- longer runs
+
+def train_until_best(data: dict, cfg: dict, init: dict, kind: str, dropout: float,
+                     weight_decay: float) -> dict:
+    """One variant of the second part: NumPy, small batches, early stopping on val. accuracy.
+
+    The LSTM starts from the first part's initial weights (``init``); the mean-of-embeddings
+    model shares its embedding rows and gets its own linear layer (same seed).
+    """
+    from dlref.training import EarlyStopping, fit
+
+    long, x, y, split = cfg["long"], data["x"], data["y"], data["split"]
+    V, C, E = len(data["vocab"]), len(data["names"]), cfg["embedding_dim"]
+    generator = np.random.default_rng(SEEDS["weights"])
+    if kind == "lstm":
+        model = NumpyClassifier(V, E, cfg["hidden_size"], C, np.float32, generator, dropout)
+        model.load_state_dict(init)
+    else:
+        model = NumpyMeanClassifier(V, E, C, np.float32, generator, dropout)
+        model.embedding.load_state_dict({"weight": init["embedding.weight"]})
+    optimizer = Adam(model.parameters(), lr=long["lr"], weight_decay=weight_decay)
+    stopper = EarlyStopping(patience=long["patience"], mode="max", monitor="val_accuracy")
+    timer = Timer()
+    history = fit(model, npnn.CrossEntropyLoss(), optimizer, x[split["train"]], y[split["train"]],
+                  epochs=long["max_epochs"], batch_size=long["batch_size"],
+                  generator=np.random.default_rng(SEEDS["batches"]),
+                  validation_data=(x[split["val"]], y[split["val"]]), early_stopping=stopper)
+    seconds = timer()
+    model.eval()                                 # fit left it so; the best weights are back
+    val_restored = float(np.mean(predict_numpy(model, x[split["val"]]) == y[split["val"]]))
+    test = float(np.mean(predict_numpy(model, x[split["test"]]) == y[split["test"]]))
+    return {"epochs_run": len(history["loss"]), "best_epoch": stopper.best_epoch + 1,
+            "stopped_early": stopper.stopped_epoch is not None,
+            "best_val_accuracy": float(stopper.best), "val_accuracy_restored": val_restored,
+            "test_accuracy": test, "seconds_per_epoch": seconds / len(history["loss"]),
+            "curves": {"train_loss": history["loss"], "train_accuracy": history["accuracy"],
+                       "val_loss": history["val_loss"], "val_accuracy": history["val_accuracy"]}}
+
+
+def long_runs(data: dict, cfg: dict, init: dict, keras_recipe: dict, baseline: dict) -> dict:
+    """Every variant of the second part, and the table that compares them with the first."""
+    runs = {key: dict(name=name, **train_until_best(data, cfg, init, kind, dropout, wd))
+            for key, name, kind, dropout, wd in cfg["long"]["variants"]}
+    n_test = len(data["split"]["test"])
+    bow = baseline["test"]["bag_of_words"]
+    recipe = f"LSTM, Keras recipe (batch {cfg['batch_size']}, {cfg['epochs']} epochs)"
+    rows = [[recipe, cfg["epochs"], cfg["epochs"], keras_recipe["val_accuracy"],
+             keras_recipe["test_accuracy"]]]
+    rows += [[f"{r['name']}, early stopping", r["epochs_run"], r["best_epoch"],
+              r["best_val_accuracy"], r["test_accuracy"]] for r in runs.values()]
+    rows += [["bag of words + logistic regression", "", "", baseline["val"]["bag_of_words"], bow]]
+    # the LSTM variant chosen by validation accuracy (the test split plays no part)
+    lstm_keys = [key for key, _, kind, *_ in cfg["long"]["variants"] if kind == "lstm"]
+    best = max(lstm_keys, key=lambda key: runs[key]["best_val_accuracy"])
+    return {
+        "runs": runs,
+        "best_lstm": {"key": best, **{k: runs[best][k] for k in (
+            "name", "epochs_run", "best_epoch", "best_val_accuracy", "test_accuracy")}},
+        "bag_of_words_minus_best_lstm": bow - runs[best]["test_accuracy"],
+        "keras_recipe_test_accuracy": keras_recipe["test_accuracy"],
+        # the standard error of a test accuracy near the baseline's: sqrt(p (1 - p) / n)
+        "test_standard_error": float(np.sqrt(bow * (1 - bow) / n_test)),
+        "table": {"columns": ["model", "epochs run", "epoch kept", "val. accuracy (epoch kept)",
+                              "test accuracy"],
+                  "rows": rows, "formats": ["", "", "", ".3f", ".3f"]},
+    }
+
+
 # ----------------------------------------------------------------------------- baseline
 
 def bag_of_words_baseline(data: dict) -> dict:
@@ -293,6 +417,9 @@ def main(argv=None) -> dict:
     agreement64 = float64_agreement(data, cfg, init, orders)
     hist = {"numpy": train_numpy(np_model, data, cfg, orders), "torch": train_torch(torch_model, data, cfg, orders)}
     baseline = bag_of_words_baseline(data)
+    recipe = {"val_accuracy": hist["numpy"]["val_accuracy"][-1],
+              "test_accuracy": float(np.mean(hist["numpy"]["test_predictions"] == y[split["test"]]))}
+    long = long_runs(data, cfg, init, recipe, baseline)
 
     test_y = y[split["test"]]
     test_acc = {k: float(np.mean(h["test_predictions"] == test_y)) for k, h in hist.items()}
@@ -354,6 +481,7 @@ def main(argv=None) -> dict:
         },
         "seconds_per_epoch": {**sec, "numpy_over_torch": sec["numpy"] / sec["torch"]},
         "steps": int(len(step_diff)),
+        "long": long,
     }
     for k in ("numpy", "torch"):
         print(f"{k:5s} train loss " + " ".join(f"{v:.3f}" for v in hist[k]["train_loss"])
@@ -362,6 +490,9 @@ def main(argv=None) -> dict:
     print(f"bag of words: val {baseline['val']['bag_of_words']:.3f} test {baseline['test']['bag_of_words']:.3f}; "
           f"float64 max |loss diff| {agreement64['max_loss_diff']:.1e}; "
           f"float32 max |loss diff| {step_diff.max():.1e}")
+    for r in long["runs"].values():
+        print(f"{r['name']}: {r['epochs_run']} epochs, best {r['best_epoch']}, "
+              f"val {r['best_val_accuracy']:.3f} test {r['test_accuracy']:.3f} | {r['seconds_per_epoch']:.2f} s/epoch")
     return finish(NAME, args, argv, SEEDS, results, started.start)
 
 

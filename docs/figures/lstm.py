@@ -14,6 +14,10 @@
 * ``fig_text_classifier``: the rebuilt Keras text classifier's training loss and
   validation accuracy per epoch, NumPy and torch twins from the same weights, against a
   bag-of-words baseline (from the recorded run ``experiments/results/text_classifier.json``).
+* ``fig_text_classifier_long``: the same model trained until its validation accuracy stops
+  improving (batches of 32, early stopping), with and without dropout or weight decay, and
+  a mean-of-embeddings model trained the same way: loss and validation-accuracy curves
+  (from the same record).
 """
 
 from __future__ import annotations
@@ -250,5 +254,45 @@ def fig_text_classifier():
     fig.suptitle(f"Embedding -> LSTM(64) -> Dense({C}), {d['sizes']['train']:,} training fortunes "
                  f"({', '.join(d['categories'])})\nNumPy and torch start from the same weights: "
                  "their curves coincide", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def fig_text_classifier_long():
+    """The second part of the recorded run: trained until the validation accuracy stops improving."""
+    r = json.loads(TEXT_RECORD.read_text())["results"]
+    long = r["long"]
+    runs, best = long["runs"], long["best_lstm"]["key"]
+    colors = dict(zip(runs, ("tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:red")))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.3))
+    for key in dict.fromkeys(["lstm", best, "mean"]):       # in order, without repeats
+        run = runs[key]
+        c, epochs = run["curves"], np.arange(1, run["epochs_run"] + 1)
+        ax_loss.plot(epochs, c["train_loss"], "-", color=colors[key], label=run["name"])
+        ax_loss.plot(epochs, c["val_loss"], "--", color=colors[key])
+    ax_loss.set_ylabel("loss (cross-entropy)")
+    ax_loss.set_title("training (solid) and validation (dashed) loss", fontsize=10)
+    ax_loss.legend(fontsize=8, loc="upper right")
+    for key, run in runs.items():
+        epochs = np.arange(1, run["epochs_run"] + 1)
+        width = 2.2 if key == best else 1.2
+        ax_acc.plot(epochs, run["curves"]["val_accuracy"], color=colors[key], linewidth=width,
+                    label=f"{run['name']} (test {run['test_accuracy']:.3f})")
+        ax_acc.plot(run["best_epoch"], run["best_val_accuracy"], "o", color=colors[key],
+                    markersize=6, fillstyle="none")
+    base = r["baseline"]["val"]
+    for value, text, style in ((base["bag_of_words"], "bag of words + logistic regression", "-."),
+                               (base["majority_class"], "majority class", ":")):
+        ax_acc.axhline(value, color="gray", linestyle=style, linewidth=1.2)
+        ax_acc.text(1, value + 0.006, text, fontsize=9, color="gray", va="bottom", ha="left")
+    ax_acc.set_ylabel("validation accuracy")
+    ax_acc.set_title("validation accuracy; circles: the epoch kept", fontsize=10)
+    ax_acc.set_ylim(0.2, 0.75)
+    ax_acc.legend(fontsize=8, loc="lower right")
+    for ax in (ax_loss, ax_acc):
+        ax.set_xlabel("epoch")
+    cfg = r["config"]["long"]
+    fig.suptitle(f"The same model trained longer: NumPy, batches of {cfg['batch_size']}, "
+                 f"early stopping on validation accuracy (patience {cfg['patience']})", fontsize=11)
     fig.tight_layout()
     return fig

@@ -77,3 +77,74 @@ def test_numpy_backward_matches_autograd():
     grads = dict(torch_model.named_parameters())
     for name, p in np_model.named_parameters():
         np.testing.assert_allclose(p.grad, grads[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_long_runs_stop_early_and_restore_the_best_weights(results):
+    long, cfg = results["long"], results["config"]["long"]
+    assert len(long["runs"]) == len(cfg["variants"])
+    for run in long["runs"].values():
+        curves = run["curves"]
+        assert len(curves["val_accuracy"]) == len(curves["train_loss"]) == run["epochs_run"]
+        assert run["epochs_run"] <= cfg["max_epochs"]
+        # the best epoch is the first with the largest validation accuracy ...
+        assert run["best_val_accuracy"] == max(curves["val_accuracy"])
+        assert curves["val_accuracy"][run["best_epoch"] - 1] == run["best_val_accuracy"]
+        # ... and its weights are the ones evaluated (restored after the last epoch)
+        assert run["val_accuracy_restored"] == run["best_val_accuracy"]
+        if run["stopped_early"]:
+            assert run["epochs_run"] - run["best_epoch"] == cfg["patience"]
+        assert curves["train_loss"][-1] < curves["train_loss"][0]          # it learns
+    best = long["best_lstm"]
+    assert long["runs"][best["key"]]["test_accuracy"] == best["test_accuracy"]
+    assert len(long["table"]["rows"]) == len(cfg["variants"]) + 2
+
+
+def test_mean_of_embeddings_backward_matches_autograd():
+    """The mean-of-embeddings model's explicit backward pass (padding left out) equals autograd."""
+    import torch
+
+    generator = np.random.default_rng(0)
+    model = text_classifier.NumpyMeanClassifier(11, 5, 3, np.float64, generator)
+    x = generator.integers(0, 11, (6, 7))
+    x[0], x[1, :4] = 0, 0                         # an entry of padding only, one half padded
+    y = generator.integers(0, 3, 6)
+    loss_fn = text_classifier.npnn.CrossEntropyLoss()
+    loss = loss_fn(model(x), y)
+    model.backward(loss_fn.backward())
+
+    weights = {k: torch.tensor(v, requires_grad=True) for k, v in model.state_dict().items()}
+    mask = torch.from_numpy(x != 0).double()[:, :, None]                  # (N, T, 1)
+    e = weights["embedding.weight"][torch.from_numpy(x)]                  # (N, T, E)
+    m = (mask * e).sum(1) / mask.sum(1).clamp(min=1.0)                    # (N, E)
+    logits = m @ weights["fc.weight"].T + weights["fc.bias"]
+    torch_loss = torch.nn.functional.cross_entropy(logits, torch.from_numpy(y))
+    torch_loss.backward()
+    assert abs(float(loss) - torch_loss.item()) < 1e-12
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad, weights[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.all(model.embedding.weight.grad[0] == 0)      # padding adds nothing to the mean
+
+
+def test_embedding_dropout_backward_matches_autograd():
+    """With dropout on the word vectors, the NumPy LSTM model's gradients equal autograd's
+    under the same mask."""
+    import torch
+
+    cfg = dict(text_classifier.FULL, embedding_dim=5, hidden_size=4)
+    np_model, torch_model = text_classifier.build_pair(11, 3, cfg, "float64")
+    np_model.dropout.p = 0.5
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 11, (6, 7)), rng.integers(0, 3, 6)
+    loss_fn = text_classifier.npnn.CrossEntropyLoss()
+    loss = loss_fn(np_model(x), y)
+    np_model.backward(loss_fn.backward())
+    keep = torch.from_numpy(np_model.dropout.mask)
+    assert 0 < keep.double().mean() < 1                                  # a mask was drawn
+    e = torch_model.embedding(torch.from_numpy(x)) * keep / 0.5
+    _, (h_n, _) = torch_model.lstm(e)
+    torch_loss = torch.nn.functional.cross_entropy(torch_model.fc(h_n[-1]), torch.from_numpy(y))
+    torch_loss.backward()
+    assert abs(float(loss) - torch_loss.item()) < 1e-12
+    grads = dict(torch_model.named_parameters())
+    for name, p in np_model.named_parameters():
+        np.testing.assert_allclose(p.grad, grads[name].grad.numpy(), rtol=1e-10, atol=1e-12)
