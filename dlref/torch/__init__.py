@@ -6,6 +6,6 @@ the parameter names of their ``torch.nn`` twins, so
 it mirrors: the tests compare against that op.
 """
 
-from dlref.torch import functional, models, nn, optim
+from dlref.torch import distributed, functional, models, nn, optim
 
-__all__ = ["functional", "models", "nn", "optim"]
+__all__ = ["distributed", "functional", "models", "nn", "optim"]
