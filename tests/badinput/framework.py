@@ -273,7 +273,10 @@ def module_backward_reference(make_module: Callable, input) -> Callable:
 
 
 def ids(calls: list[tuple[Case, str, dict]]) -> list[str]:
-    return [f"{case.id or case.name.split('.')[-1]}-{label}" for case, label, _ in calls]
+    # an object's repr may hold its address ("... at 0x7f..."): drop it, so that every
+    # process (pytest-xdist's workers) collects the same test ids
+    return [re.sub(r" at 0x[0-9a-fA-F]+", "", f"{case.id or case.name.split('.')[-1]}-{label}")
+            for case, label, _ in calls]
 
 
 def expand(cases: list[Case]) -> list[tuple[Case, str, dict]]:
