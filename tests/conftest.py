@@ -26,4 +26,3 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
-
