@@ -28,6 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+# one machine record and one thread setting for benchmarks and recorded runs
+from benchmarks.common import cpu_model, set_threads  # noqa: F401 (re-exported)
+
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,32 +51,6 @@ def parse_args(name: str, description: str, argv=None, add_arguments=None) -> ar
     if args.quick and args.write:
         parser.error("--quick runs are not recorded: drop --write")
     return args
-
-
-def set_threads(n: int) -> None:
-    """One thread count for torch (when installed) and NumPy's BLAS."""
-    try:
-        import torch
-
-        torch.set_num_threads(n)
-    except ImportError:
-        pass
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=n, user_api="blas")
-    except ImportError:
-        pass
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def git_commit() -> str | None:
