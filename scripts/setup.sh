@@ -26,7 +26,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$deps_hash" ]; then
   echo "== Python environment (.venv)"
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -c scripts/constraints.txt -e ".[torch,docs,test]"
+  # --no-compile, then compileall on every core: the same bytecode, twice as fast (pip
+  # compiles one file at a time; the tests run with PYTHONDONTWRITEBYTECODE=1 here, so the
+  # bytecode must exist before they start). A file that does not compile is skipped, as pip
+  # skips it.
+  .venv/bin/python -m pip install --quiet --no-compile -c scripts/constraints.txt -e ".[torch,docs,test]"
+  .venv/bin/python -m compileall -q -j 0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
   echo "$deps_hash" > "$stamp"
 fi
 
