@@ -1,5 +1,10 @@
 """Build the site once per test session (mkdocs build --strict), serve it on 127.0.0.1, and
-open one headless Chromium that every browser test shares."""
+open one headless Chromium that every browser test shares.
+
+The build starts in the background as soon as collection ends (when a selected test needs
+the site), so that it runs on the second core while the tests before the site's run on the
+first; the ``built_site`` fixture waits for it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -18,8 +24,40 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_BUILD: dict = {}   # the background build: process, site directory, log files
+
+
+def _start_build() -> None:
+    site = Path(tempfile.mkdtemp(prefix="dlref-site-"))
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true", MPLBACKEND="Agg")
+    stdout = tempfile.TemporaryFile("w+")     # files, not pipes: a full pipe would stall it
+    stderr = tempfile.TemporaryFile("w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site / "site")],
+        cwd=ROOT, env=env, stdout=stdout, stderr=stderr, text=True,
+    )
+    _BUILD.update(process=process, site=site, stdout=stdout, stderr=stderr)
+
+
+def pytest_collection_finish(session):
+    if os.environ.get("DLREF_SITE_DIR") or _BUILD or session.config.option.collectonly:
+        return
+    if any("built_site" in getattr(item, "fixturenames", ()) for item in session.items):
+        _start_build()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _BUILD:
+        if _BUILD["process"].poll() is None:
+            _BUILD["process"].kill()
+            _BUILD["process"].wait()
+        _BUILD["stdout"].close()
+        _BUILD["stderr"].close()
+        shutil.rmtree(_BUILD["site"], ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def built_site() -> Path:
     """The site built with ``mkdocs build --strict`` (any warning fails the build).
 
     Set ``DLREF_SITE_DIR`` to test an already built site instead (while working on the
@@ -27,15 +65,20 @@ def built_site(tmp_path_factory) -> Path:
     """
     if os.environ.get("DLREF_SITE_DIR"):
         return Path(os.environ["DLREF_SITE_DIR"])
-    site = tmp_path_factory.mktemp("site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true", MPLBACKEND="Agg")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout[-5000:]}\n{result.stderr[-8000:]}")
-    return site
+    if not _BUILD:                  # not started at collection (e.g. selected by keyword)
+        _start_build()
+    process = _BUILD["process"]
+    try:
+        returncode = process.wait(timeout=1200)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("mkdocs build --strict did not finish within 20 minutes")
+    if returncode != 0:
+        out, err = _BUILD["stdout"], _BUILD["stderr"]
+        out.seek(0)
+        err.seek(0)
+        pytest.fail(f"mkdocs build --strict failed:\n{out.read()[-5000:]}\n{err.read()[-8000:]}")
+    return _BUILD["site"] / "site"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
