@@ -2,7 +2,11 @@
 quantizer is torch.quantize_per_tensor / _per_channel's, its distillation loss is the
 F.kl_div form, and the quick run learns. Timings are recorded, never asserted."""
 
+import ast
+import re
+import textwrap
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -112,3 +116,50 @@ def test_quick_run_learns(results):
         assert all(acc > 0.5 for accs in d[setting]["distilled"].values() for acc in accs)
     table = d["table"]
     assert all(len(row) == len(table["columns"]) for row in table["rows"])
+
+
+# ----------------------------------------------------------------------------- the page's copy
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "frontiers" / "compression.md"
+PAGE_FUNCTIONS = ("magnitude_mask", "global_masks", "channel_mask", "symmetric_scale",
+                  "quantize", "dequantize", "distillation_loss")
+
+
+def _page_functions() -> dict:
+    """The page's own (shorter) definitions, taken from its Python blocks by name."""
+    blocks = re.findall(r"^ *```python\n(.*?)^ *```", PAGE.read_text(), re.S | re.M)
+    namespace = {"torch": torch, "F": F}
+    for block in blocks:
+        for node in ast.parse(textwrap.dedent(block)).body:
+            if isinstance(node, ast.FunctionDef) and node.name in PAGE_FUNCTIONS:
+                exec(compile(ast.Module([node], []), str(PAGE), "exec"), namespace)
+    missing = set(PAGE_FUNCTIONS) - set(namespace)
+    assert not missing, f"the page no longer defines {sorted(missing)}"
+    return namespace
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_page_functions_agree_with_the_script(seed):
+    page = _page_functions()
+    g = torch.Generator().manual_seed(seed)
+    weights = [torch.randn(7, 5, generator=g), torch.randn(3, 7, generator=g)]
+    w = weights[0] * torch.linspace(0.1, 2.0, 7)[:, None]
+    for amount in (0.0, 0.3, 0.75):
+        assert torch.equal(page["magnitude_mask"](w, amount),
+                           compression.magnitude_mask(w, amount))
+        assert torch.equal(page["channel_mask"](w, amount),
+                           compression.channel_mask(w, amount))
+        for ours, theirs in zip(page["global_masks"](weights, amount),
+                                compression.global_masks(weights, amount)):
+            assert torch.equal(ours, theirs)
+    for bits in (2, 4, 8):
+        for per_channel in (False, True):
+            s = page["symmetric_scale"](w, bits, per_channel)
+            assert torch.equal(s, compression.symmetric_scale(w, bits, per_channel))
+            q = page["quantize"](w, s, bits)
+            assert torch.equal(q, compression.quantize(w, s, bits).to(q.dtype))
+            assert torch.equal(page["dequantize"](q, s),
+                               compression.dequantize(q.to(torch.int32), s))
+    z_s, z_t = torch.randn(6, 4, generator=g), torch.randn(6, 4, generator=g)
+    y = torch.randint(0, 4, (6,), generator=g)
+    assert torch.equal(page["distillation_loss"](z_s, z_t, y, 3.0, 0.7),
+                       compression.distillation_loss(z_s, z_t, y, 3.0, 0.7))
