@@ -42,7 +42,8 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from dlref.torch.nn import Linear, ReLU  # noqa: E402
-from experiments.common import Timer, finish, parse_args, set_threads  # noqa: E402
+from experiments.common import (  # noqa: E402
+    Timer, accuracy, finish, parse_args, set_threads)
 
 NAME = "adversarial"
 TRAIN = {"epochs": 40, "batch_size": 64, "lr": 1e-3}
@@ -117,11 +118,6 @@ def train(model, X, y, epochs, eps_train=0.0, train_steps=TRAIN_STEPS, seed=0):
             loss.backward()
             optimizer.step()
     return model
-
-
-def accuracy(model, x, y) -> float:
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
 
 
 def robust_accuracy(model, X, y, eps_list, seed):

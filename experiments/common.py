@@ -126,3 +126,15 @@ def finish(name: str, args: argparse.Namespace, argv, seeds: dict, results: dict
 def load(name: str) -> dict:
     """The saved record of ``name`` (for figures and pages)."""
     return json.loads((RESULTS / f"{name}.json").read_text())
+
+
+def accuracy(model, x, y) -> float:
+    """Accuracy of a torch classifier on inputs ``x`` and class indices ``y``, computed
+    without gradients by ``dlref.training.accuracy`` (the first largest score wins, as
+    in ``torch.argmax``)."""
+    import torch
+
+    from dlref.training import accuracy as accuracy_of_scores
+
+    with torch.no_grad():
+        return accuracy_of_scores(model(x).cpu().numpy(), y.cpu().numpy())

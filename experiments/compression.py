@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 import torch.nn.functional as F
 
-from experiments.common import Timer, finish, parse_args, set_threads
+from experiments.common import Timer, accuracy, finish, parse_args, set_threads
 
 NAME = "compression"
 
@@ -70,11 +70,6 @@ def make_mlp(hidden: tuple[int, ...], seed: int) -> torch.nn.Sequential:
 def weight_matrices(model: torch.nn.Module) -> list[torch.Tensor]:
     """The weight of every Linear layer (what pruning and quantization act on)."""
     return [m.weight for m in model.modules() if isinstance(m, torch.nn.Linear)]
-
-
-def accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
-    with torch.no_grad():
-        return (model(X).argmax(1) == y).float().mean().item()
 
 
 def train(model, X, y, epochs, seed, lr=1e-3, masks=None, loss_fn=None):

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 from dlref.counting import conv2d_flops, linear_flops
-from experiments.common import Timer, finish, parse_args, set_threads
+from experiments.common import Timer, accuracy, finish, parse_args, set_threads
 
 NAME = "efficiency"
 IMAGE = (3, 32, 32)                        # (C, H, W) of one CNN input
@@ -196,11 +196,6 @@ def state_dict_bytes(model) -> int:
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     return buffer.getbuffer().nbytes
-
-
-def accuracy(model, X, y) -> float:
-    with torch.inference_mode():
-        return float((model(X).argmax(1) == y).float().mean())
 
 
 def main(argv=None) -> dict:

@@ -34,7 +34,8 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from dlref.torch.nn import Linear, ReLU  # noqa: E402
-from experiments.common import Timer, finish, parse_args, set_threads  # noqa: E402
+from experiments.common import (  # noqa: E402
+    Timer, accuracy, finish, parse_args, set_threads)
 
 NAME = "interpretability"
 TRAIN = {"epochs": 30, "batch_size": 64, "lr": 1e-3}
@@ -137,11 +138,6 @@ def train(model, X, y, epochs, seed=0):
             loss.backward()
             optimizer.step()
     return model
-
-
-def accuracy(model, x, y) -> float:
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
 
 
 def all_maps(model, x, target):

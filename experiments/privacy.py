@@ -50,7 +50,7 @@ from torch.func import functional_call, grad, vmap
 
 from dlref.torch.nn import Linear, ReLU
 from dlref.torch.optim import SGD
-from experiments.common import Timer, finish, parse_args, set_threads
+from experiments.common import Timer, accuracy, finish, parse_args, set_threads
 
 NAME = "privacy"
 DELTA = 1e-5                  # well below 1 / N = 1 / 1257
@@ -165,11 +165,6 @@ def train_sgd(model, X, y, epochs, seed, lr, batch_size):
             loss.backward()
             optimizer.step()
     return model
-
-
-def accuracy(model, x, y) -> float:
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
 
 
 def membership_attack(model, x_in, y_in, x_out, y_out):
